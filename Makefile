@@ -1,0 +1,45 @@
+# redraft front door. `make cluster` and `make test` are the two set-up commands:
+# each installs the missing Debian packages, builds, then starts a cluster / runs
+# every test (release build, then the address+undefined sanitizer build).
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+PORT ?= 6379
+
+.PHONY: all deps build build-asan test test-release test-asan cluster bench clean
+
+all: build
+
+deps:
+	@bash scripts/deps.sh
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+$(ASAN_BUILD)/CMakeCache.txt:
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DREDRAFT_SANITIZE=ON >/dev/null
+
+build-asan: deps $(ASAN_BUILD)/CMakeCache.txt
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+test-release: build
+	cd $(BUILD) && ctest --output-on-failure -j 1
+
+test-asan: build-asan
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j 1 -E '^fuzz/'
+
+# Every test, both builds; the last line is ctest's summary of the whole run.
+test: build build-asan
+	@bash scripts/run-tests.sh $(BUILD) $(ASAN_BUILD)
+
+cluster: build
+	@bash scripts/cluster.sh $(BUILD) $(PORT)
+
+bench: build
+	@bash bench/run.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)
