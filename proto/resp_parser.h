@@ -26,6 +26,9 @@ typedef struct resp_limits {
     long long max_bulk_len;      /* proto-max-bulk-len, default 512 MiB */
     long long max_multibulk_len; /* default INT_MAX */
     size_t max_inline_len;       /* 64 KiB: inline request and *N / $N header lines */
+    int unauthenticated;         /* set by resp_limits_unauthenticated: counts/lengths above
+                                    the limits (but within the defaults) get the
+                                    "unauthenticated ..." error texts */
 } resp_limits;
 
 /* Redis 7 defaults; and the stricter ones for an unauthenticated connection
@@ -49,6 +52,9 @@ typedef struct resp_parser {
     long long multibulk_left;
     long long bulk_len;    /* -1 when the next thing is a $ header */
     size_t scan;           /* where parsing continues */
+    size_t line_scan;      /* how far the current header/inline line was searched for its
+                              terminator (no rescanning on slow input) */
+    size_t wanted;         /* see resp_parser_bytes_wanted */
     size_t *arg_off;       /* offsets of collected multibulk args */
     size_t *arg_len;
     int arg_cap;
