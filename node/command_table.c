@@ -4,6 +4,7 @@
  * (first, last, step), and the COMMAND DOCS fields (group, since, summary,
  * complexity). Implementations live with their type (t_string.c, keys_cmds.c,
  * conn_cmds.c, server_cmds.c, config.c); commands.h declares them. */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -91,10 +92,10 @@ static command memory_subcommands[] = {
 };
 
 static command object_subcommands[] = {
-    C("encoding", cmd_object_encoding, 3, R, "@keyspace @read @slow", 2, 2, 1, "generic", "2.2.3", "Returns the internal encoding of a Redis object.", "O(1)"),
-    C("freq", cmd_object_freq, 3, R, "@keyspace @read @slow", 2, 2, 1, "generic", "4.0.0", "Returns the logarithmic access frequency counter of a Redis object.", "O(1)"),
-    C("idletime", cmd_object_idletime, 3, R, "@keyspace @read @slow", 2, 2, 1, "generic", "2.2.3", "Returns the time since the last access to a Redis object.", "O(1)"),
-    C("refcount", cmd_object_refcount, 3, R, "@keyspace @read @slow", 2, 2, 1, "generic", "2.2.3", "Returns the reference count of a value of a key.", "O(1)"),
+    C("encoding", cmd_object_encoding, 3, R | RND, "@keyspace @read @slow", 2, 2, 1, "generic", "2.2.3", "Returns the internal encoding of a Redis object.", "O(1)"),
+    C("freq", cmd_object_freq, 3, R | RND, "@keyspace @read @slow", 2, 2, 1, "generic", "4.0.0", "Returns the logarithmic access frequency counter of a Redis object.", "O(1)"),
+    C("idletime", cmd_object_idletime, 3, R | RND, "@keyspace @read @slow", 2, 2, 1, "generic", "2.2.3", "Returns the time since the last access to a Redis object.", "O(1)"),
+    C("refcount", cmd_object_refcount, 3, R | RND, "@keyspace @read @slow", 2, 2, 1, "generic", "2.2.3", "Returns the reference count of a value of a key.", "O(1)"),
     C("help", cmd_object_help, 2, L | S | CX, "@keyspace @slow", 0, 0, 0, "generic", "6.2.0", "Returns helpful text about the different subcommands.", "O(1)"),
     END,
 };
@@ -104,7 +105,7 @@ static command command_table[] = {
     C("ping", cmd_ping, -1, F | S | CX, "@fast @connection", 0, 0, 0, "connection", "1.0.0", "Returns the server's liveliness response.", "O(1)"),
     C("echo", cmd_echo, 2, F | L | S | CX, "@fast @connection", 0, 0, 0, "connection", "1.0.0", "Returns the given string.", "O(1)"),
     C("hello", cmd_hello, -1, NS | L | S | F | NA | CX, "@fast @connection", 0, 0, 0, "connection", "6.0.0", "Handshakes with the Redis server.", "O(1)"),
-    C("quit", cmd_quit, -1, A | NS | L | S | F | NA | CX, "@fast @connection", 0, 0, 0, "connection", "1.0.0", "Closes the connection.", "O(1)"),
+    C("quit", cmd_quit, -1, NS | L | S | F | NA | CX, "@fast @connection", 0, 0, 0, "connection", "1.0.0", "Closes the connection.", "O(1)"),
     C("reset", cmd_reset, 1, NS | L | S | F | NA | CX, "@fast @connection", 0, 0, 0, "connection", "6.2.0", "Resets the connection.", "O(1)"),
     C("select", cmd_select, 2, L | S | F | CX, "@fast @connection", 0, 0, 0, "connection", "1.0.0", "Changes the selected database.", "O(1)"),
     C("auth", cmd_auth, -2, NS | L | S | F | NA | CX, "@fast @connection", 0, 0, 0, "connection", "1.0.0", "Authenticates the connection.", "O(N) where N is the number of passwords defined for the user"),
@@ -115,7 +116,7 @@ static command command_table[] = {
     C("flushdb", cmd_flushdb, -1, W, "@keyspace @write @slow @dangerous", 0, 0, 0, "server", "1.0.0", "Removes all keys from the current database.", "O(N) where N is the number of keys in the selected database"),
     C("flushall", cmd_flushall, -1, W, "@keyspace @write @slow @dangerous", 0, 0, 0, "server", "1.0.0", "Removes all keys from all databases.", "O(N) where N is the total number of keys in all databases"),
     C("time", cmd_time, 1, L | S | F | RND | CX, "@fast", 0, 0, 0, "server", "2.6.0", "Returns the server time.", "O(1)"),
-    CS("command", -1, L | S | CX, "@slow @connection", "server", "2.8.13", "Returns detailed information about all commands.", command_subcommands),
+    {"command", cmd_command, -1, L | S | CX, "@slow @connection", 0, 0, 0, "server", "2.8.13", "Returns detailed information about all commands.", "O(N) where N is the total number of Redis commands", command_subcommands, "", NULL, {0, 0, 0, 0}},
     CS("config", -2, CX, "@slow", "server", "2.0.0", "A container for server configuration commands.", config_subcommands),
     CS("slowlog", -2, CX, "@slow", "server", "2.2.12", "A container for slow log commands.", slowlog_subcommands),
     CS("latency", -2, CX, "@slow", "server", "2.8.13", "A container for latency diagnostics commands.", latency_subcommands),
@@ -132,13 +133,13 @@ static command command_table[] = {
     C("pexpire", cmd_pexpire, -3, W | F, "@keyspace @write @fast", 1, 1, 1, "generic", "2.6.0", "Sets the expiration time of a key in milliseconds.", "O(1)"),
     C("expireat", cmd_expireat, -3, W | F, "@keyspace @write @fast", 1, 1, 1, "generic", "1.2.0", "Sets the expiration time of a key to a Unix timestamp.", "O(1)"),
     C("pexpireat", cmd_pexpireat, -3, W | F, "@keyspace @write @fast", 1, 1, 1, "generic", "2.6.0", "Sets the expiration time of a key to a Unix milliseconds timestamp.", "O(1)"),
-    C("ttl", cmd_ttl, 2, R | F, "@keyspace @read @fast", 1, 1, 1, "generic", "1.0.0", "Returns the expiration time in seconds of a key.", "O(1)"),
-    C("pttl", cmd_pttl, 2, R | F, "@keyspace @read @fast", 1, 1, 1, "generic", "2.6.0", "Returns the expiration time in milliseconds of a key.", "O(1)"),
+    C("ttl", cmd_ttl, 2, R | F | RND, "@keyspace @read @fast", 1, 1, 1, "generic", "1.0.0", "Returns the expiration time in seconds of a key.", "O(1)"),
+    C("pttl", cmd_pttl, 2, R | F | RND, "@keyspace @read @fast", 1, 1, 1, "generic", "2.6.0", "Returns the expiration time in milliseconds of a key.", "O(1)"),
     C("expiretime", cmd_expiretime, 2, R | F, "@keyspace @read @fast", 1, 1, 1, "generic", "7.0.0", "Returns the expiration time of a key as a Unix timestamp.", "O(1)"),
     C("pexpiretime", cmd_pexpiretime, 2, R | F, "@keyspace @read @fast", 1, 1, 1, "generic", "7.0.0", "Returns the expiration time of a key as a Unix milliseconds timestamp.", "O(1)"),
     C("persist", cmd_persist, 2, W | F, "@keyspace @write @fast", 1, 1, 1, "generic", "2.2.0", "Removes the expiration time of a key.", "O(1)"),
     C("keys", cmd_keys, 2, R, "@keyspace @read @slow @dangerous", 0, 0, 0, "generic", "1.0.0", "Returns all key names that match a pattern.", "O(N) with N being the number of keys in the database"),
-    C("scan", cmd_scan, -2, R, "@keyspace @read @slow", 0, 0, 0, "generic", "2.8.0", "Iterates over the key names in the database.", "O(1) for every call. O(N) for a complete iteration."),
+    C("scan", cmd_scan, -2, R | RND, "@keyspace @read @slow", 0, 0, 0, "generic", "2.8.0", "Iterates over the key names in the database.", "O(1) for every call. O(N) for a complete iteration."),
     C("rename", cmd_rename, 3, W, "@keyspace @write @slow", 1, 2, 1, "generic", "1.0.0", "Renames a key and overwrites the destination.", "O(1)"),
     C("renamenx", cmd_renamenx, 3, W | F, "@keyspace @write @fast", 1, 2, 1, "generic", "1.0.0", "Renames a key only when the target key name doesn't exist.", "O(1)"),
     C("randomkey", cmd_randomkey, 1, R | RND, "@keyspace @read @slow", 0, 0, 0, "generic", "1.0.0", "Returns a random key name from the database.", "O(1)"),
