@@ -47,6 +47,9 @@ kv *kv_dup_with_key(const kv *v, const char *key, size_t klen, void *(*copy_ptr)
 void kv_free(kv *v);
 /* Free functions for collection values, by type (issue 6 registers them). */
 void kv_register_free(int type, void (*free_ptr)(void *));
+/* Bytes a collection value uses beyond the kv itself (MEMORY USAGE, eviction), by type;
+ * without one, kv_memory_usage counts only the kv allocation. */
+void kv_register_memory_usage(int type, size_t (*usage)(const void *ptr));
 
 static inline int kv_type(const kv *v) { return (int)(v->meta & 0xF); }
 static inline int kv_encoding(const kv *v) { return (int)((v->meta >> 4) & 0xF); }

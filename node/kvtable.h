@@ -15,6 +15,8 @@
 #include "kv.h"
 #include "prng.h"
 
+#define KVTABLE_TOMB UINT64_C(0xFFFFFFFF00000000) /* index slot of a removed key */
+
 typedef struct kvtable {
     uintptr_t *entries; /* kv* (low bit 0) or a hole: (seq << 1) | 1 */
     size_t used;        /* positions in use, holes included */
@@ -43,5 +45,13 @@ size_t kvtable_seek_seq(const kvtable *t, uint64_t seq);
 kv *kvtable_random(const kvtable *t, prng *r, size_t *pos);
 /* Bytes used by the table's own arrays (not the kvs). */
 size_t kvtable_overhead(const kvtable *t);
+/* old (same key as nv, possibly already freed by a realloc: only compared, never read)
+ * is replaced by nv at its position. Returns 1, or 0 if old is not in the table. */
+int kvtable_replace(kvtable *t, const kv *old, kv *nv);
+/* Seq of the entry or hole at pos (pos < t->used). */
+uint64_t kvtable_seq_at(const kvtable *t, size_t pos);
+/* Appends a hole carrying seq (snapshot reload: reproduces the dense layout exactly, so
+ * layout-dependent choices stay identical to the replicas that never reloaded). */
+void kvtable_append_hole(kvtable *t, uint64_t seq);
 
 #endif
