@@ -34,6 +34,7 @@ enum client_flags {
     CLIENT_IN_COMMAND = 1u << 12,
     CLIENT_UNIX_SOCKET = 1u << 13,
     CLIENT_NO_TOUCH = 1u << 14,
+    CLIENT_PENDING_WRITE = 1u << 15,    /* queued for the once-per-iteration flush */
 };
 
 typedef struct client {
@@ -66,6 +67,8 @@ typedef struct client {
     uint64_t net_input_bytes, net_output_bytes;
 
     struct client *prev, *next; /* server's list of clients */
+    struct client *pending_prev, *pending_next; /* clients with output to flush (client.c) */
+    size_t argv_mem;           /* bytes of the arguments being run (CLIENT LIST argv-mem) */
 } client;
 
 /* Called by the server on accept: initialises and starts reading. */
@@ -73,8 +76,16 @@ client *client_create(struct server *srv);
 int client_start(client *c);
 /* Asynchronous close; safe to call more than once and from inside command execution. */
 void client_close(client *c);
-/* Sends what is in c->out (called after a batch of commands and by the event loop). */
+/* Sends what is in c->out (called after a batch of commands and by the event loop).
+ * Callable for any client (pub/sub, MONITOR): it checks the output buffer limits and
+ * queues c for the write that happens once per loop iteration. */
 void client_flush(client *c);
+/* The once-per-iteration write of every queued client (server.c's prepare handle). */
+void client_flush_pending(struct server *srv);
+/* Output buffer limits of c's class (client-output-buffer-limit): closes c (counted in
+ * stats) when over the hard limit, or over the soft one for too long. Returns 1 if c
+ * was closed. */
+int client_check_output_limits(client *c, int64_t now_ms);
 /* Bytes of pending output (out + sending). */
 size_t client_output_len(const client *c);
 /* CLIENT LIST / CLIENT INFO line for this client (no trailing newline). */

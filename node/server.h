@@ -61,6 +61,10 @@ typedef struct server_config {
     int active_expire_effort;
     /* auth: only a hash of requirepass is kept (libsodium crypto_pwhash_str) */
     char *requirepass_hash;        /* NULL = no password */
+    /* fast check (auth.c): keyed BLAKE2b of the password under a per-process random key;
+     * unset when the password was given only as a hash and not yet verified once */
+    unsigned char requirepass_digest[32];
+    int requirepass_digest_set;
     /* slowlog / latency */
     long long slowlog_log_slower_than; /* microseconds, <0 disables */
     long long slowlog_max_len;
@@ -72,6 +76,8 @@ typedef struct server_config {
     char *pidfile;
     int loglevel;
     int daemonize;
+    /* accepted for compatibility (redis-benchmark reads it); durability is Raft's */
+    int appendonly;
 } server_config;
 
 typedef struct slowlog_entry {
@@ -129,7 +135,7 @@ typedef struct server {
     int exit_code;
 
     server_stats stats;
-    /* slowlog: ring of owned entries, newest last */
+    /* slowlog: ring of owned entries, id k at index k % slowlog_cap (slowlog.h) */
     slowlog_entry *slowlog;
     size_t slowlog_len, slowlog_cap;
     long long slowlog_next_id;
@@ -155,7 +161,13 @@ void server_log(int level, const char *fmt, ...) __attribute__((format(printf, 2
 #define LL_VERBOSE 1
 #define LL_NOTICE 2
 #define LL_WARNING 3
+#define LL_NOTHING 4   /* loglevel "nothing" (Redis 7.2): log nothing */
 /* Begin an orderly shutdown (SHUTDOWN, SIGTERM): stop accepting, close clients, exit. */
 void server_shutdown(server *s, int exit_code);
+/* Process lifecycle (main.c): server_start opens the listeners and the loop's handles
+ * (returns -1 after logging when a listener cannot be opened); once uv_run returns,
+ * server_free releases the databases, logs and loop. */
+int server_start(server *s);
+void server_free(server *s);
 
 #endif

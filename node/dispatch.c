@@ -1,0 +1,336 @@
+/* dispatch: from a parsed request to an executed command, its reply and its statistics.
+ *
+ * dispatch_command() makes Redis's processCommand checks in Redis's order (unknown
+ * command or subcommand, arity, authentication, -OOM, the RESP2 pub/sub context, a
+ * MONITOR connection touching keys), applies CLIENT REPLY OFF/SKIP, and accounts for
+ * the call (commandstats, error counters, slowlog, latency monitor, MONITOR feed).
+ * dispatch_execute() is the single place a command runs: it builds the exec_ctx (entry
+ * time, entry seed, database) that the Raft issue will turn into "append to the log,
+ * run on apply". dispatch_propose_deletes() is how expiry and eviction remove keys;
+ * standalone, the proposal is executed at once.
+ *
+ * The hot path allocates nothing: top-level commands are found through a static
+ * open-addressing index built once from the command table, replies are written straight
+ * into the client's output buffer, and the per-command PRNG lives on the stack. */
+#include "dispatch.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "auth.h"
+#include "evict.h"
+#include "info.h"
+#include "keyspace.h"
+#include "mem.h"
+#include "monitor.h"
+#include "slowlog.h"
+#include "strutil.h"
+
+#define CMD_INDEX_SIZE 1024 /* power of two, well above twice the command count */
+#define ERR_ARGS_MAX 128    /* Redis quotes at most this much of the arguments */
+#define DISCARD_KEEP_CAP (64 * 1024)
+
+static command *cmd_index[CMD_INDEX_SIZE];
+static int cmd_index_state; /* 0 not built, 1 built, -1 table too big: use command_lookup */
+static bytebuf discarded;   /* replies of CLIENT REPLY OFF/SKIP commands, dropped after */
+
+/* ---- command lookup ------------------------------------------------------------------ */
+
+static uint32_t name_hash(const char *p, size_t len)
+{
+    uint32_t h = 2166136261u; /* FNV-1a over the lower-cased name */
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)p[i];
+        if (ch >= 'A' && ch <= 'Z')
+            ch = (unsigned char)(ch + ('a' - 'A'));
+        h = (h ^ ch) * 16777619u;
+    }
+    return h;
+}
+
+static void build_index(void)
+{
+    int n = command_table_count();
+    if (n * 2 > CMD_INDEX_SIZE) {
+        cmd_index_state = -1;
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        command *c = command_table_at(i);
+        uint32_t slot = name_hash(c->name, strlen(c->name)) & (CMD_INDEX_SIZE - 1);
+        while (cmd_index[slot])
+            slot = (slot + 1) & (CMD_INDEX_SIZE - 1);
+        cmd_index[slot] = c;
+    }
+    cmd_index_state = 1;
+}
+
+static command *lookup_top(const char *name, size_t len)
+{
+    if (cmd_index_state == 0)
+        build_index();
+    if (cmd_index_state < 0)
+        return command_lookup_name(name, len);
+    uint32_t slot = name_hash(name, len) & (CMD_INDEX_SIZE - 1);
+    for (command *c; (c = cmd_index[slot]) != NULL; slot = (slot + 1) & (CMD_INDEX_SIZE - 1))
+        if (rd_strcaseeq(name, len, c->name))
+            return c;
+    return NULL;
+}
+
+/* ---- helpers ------------------------------------------------------------------------- */
+
+static long long mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Length of an argument as Redis's "%s" would print it (up to the first NUL). */
+static size_t c_strlen(const rd_arg *a)
+{
+    const char *nul = memchr(a->ptr, '\0', a->len);
+    return nul ? (size_t)(nul - a->ptr) : a->len;
+}
+
+/* "ERR unknown command '<name>', with args beginning with: '<a1>' '<a2>' " -- the name
+ * cut at 128 bytes, the quoted arguments at 128 bytes in total, as Redis 7 builds it. */
+static void reply_unknown_command(resp_writer *w, int argc, const rd_arg *argv)
+{
+    bytebuf msg;
+    bytebuf_init(&msg);
+    size_t nlen = c_strlen(&argv[0]);
+    bytebuf_append_str(&msg, "ERR unknown command '");
+    bytebuf_append(&msg, argv[0].ptr, nlen < ERR_ARGS_MAX ? nlen : ERR_ARGS_MAX);
+    bytebuf_append_str(&msg, "', with args beginning with: ");
+    size_t args_start = msg.len;
+    for (int i = 1; i < argc && msg.len - args_start < ERR_ARGS_MAX; i++) {
+        size_t room = ERR_ARGS_MAX - (msg.len - args_start);
+        size_t alen = c_strlen(&argv[i]);
+        bytebuf_append_char(&msg, '\'');
+        bytebuf_append(&msg, argv[i].ptr, alen < room ? alen : room);
+        bytebuf_append_str(&msg, "' ");
+    }
+    bytebuf_append_char(&msg, '\0');
+    resp_write_error(w, msg.data);
+    bytebuf_free(&msg);
+}
+
+/* Commands a RESP2 connection in subscribed mode may run. */
+static int allowed_in_pubsub_context(const command *cmd)
+{
+    static const char *const allowed[] = {"ping", "subscribe", "ssubscribe", "unsubscribe",
+                                          "sunsubscribe", "psubscribe", "punsubscribe",
+                                          "quit", "reset", NULL};
+    const command *top = cmd->parent ? cmd->parent : cmd;
+    for (int i = 0; allowed[i]; i++)
+        if (strcmp(top->name, allowed[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static int reply_is_error(const bytebuf *b, size_t mark)
+{
+    return b->len > mark && (b->data[mark] == '-' || b->data[mark] == '!');
+}
+
+/* ---- running a command --------------------------------------------------------------- */
+
+void dispatch_execute(server *s, client *c, command *cmd, int argc, rd_arg *argv, int dbid,
+                      resp_writer *w)
+{
+    prng rng;
+    prng_seed(&rng, prng_next(&s->rng)); /* the entry seed */
+    exec_ctx ctx;
+    ctx.srv = s;
+    ctx.client = c;
+    ctx.db = &s->dbs[dbid];
+    ctx.now_ms = server_next_entry_ms(s); /* the entry time */
+    ctx.rng = &rng;
+    ctx.w = w;
+    ctx.argc = argc;
+    ctx.argv = argv;
+    ctx.cmd = cmd;
+    ctx.flags = (cmd->flags & CMD_WRITE) ? EXEC_MAY_MUTATE : 0;
+    ctx.dirty = 0;
+    cmd->proc(&ctx);
+    if (ctx.dirty > 0)
+        s->stats.dirty += ctx.dirty;
+}
+
+/* Runs an accepted command for c and accounts for it. */
+static void call(server *s, client *c, command *cmd, int argc, rd_arg *argv, resp_writer *w)
+{
+    size_t mark = w->out->len;
+    size_t argv_mem = 0;
+    for (int i = 0; i < argc; i++)
+        argv_mem += argv[i].len;
+    c->argv_mem = argv_mem;
+    client *outer = s->current_client;
+    s->current_client = c;
+    c->flags |= CLIENT_IN_COMMAND;
+
+    long long start = mono_us();
+    dispatch_execute(s, c, cmd, argc, argv, c->db_index, w);
+    long long duration = mono_us() - start;
+
+    c->flags &= ~CLIENT_IN_COMMAND;
+    s->current_client = outer;
+    c->argv_mem = 0;
+
+    cmd->stats.calls++;
+    cmd->stats.usec += duration;
+    info_command_latency(cmd, duration);
+    if (reply_is_error(w->out, mark))
+        cmd->stats.failed_calls++;
+    s->stats.total_commands_processed++;
+    c->commands_processed++;
+
+    if (!(cmd->flags & CMD_SKIP_SLOWLOG) && s->cfg.slowlog_log_slower_than >= 0 &&
+        duration >= s->cfg.slowlog_log_slower_than)
+        slowlog_record(s, c, argc, argv, duration);
+    if (s->cfg.latency_monitor_threshold > 0 && duration / 1000 >= s->cfg.latency_monitor_threshold)
+        latency_record(s, (cmd->flags & CMD_FAST) ? "fast-command" : "command", duration / 1000);
+    if (s->monitor_count > 0 && !(cmd->flags & (CMD_SKIP_MONITOR | CMD_ADMIN)))
+        monitor_feed(s, c, c->db_index, argc, argv);
+}
+
+/* Refuses a known command before running it. */
+static void reject(command *cmd, resp_writer *w, const char *msg)
+{
+    cmd->stats.rejected_calls++;
+    resp_write_error(w, msg);
+}
+
+void dispatch_command(client *c, int argc, rd_arg *argv)
+{
+    if (argc <= 0)
+        return;
+    server *s = c->srv;
+
+    /* CLIENT REPLY OFF / SKIP: run as usual, keep the reply aside, drop it after. */
+    uint32_t quiet_flags = CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP;
+    int quiet = (c->flags & quiet_flags) != 0;
+    resp_writer quiet_writer, *w = &c->w;
+    if (quiet) {
+        bytebuf_clear(&discarded);
+        resp_writer_init(&quiet_writer, &discarded, c->resp);
+        w = &quiet_writer;
+    }
+    bytebuf *out = w->out;
+    size_t mark = out->len;
+
+    int unknown_sub = 0;
+    command *cmd = lookup_top(argv[0].ptr, argv[0].len);
+    if (cmd && cmd->subcommands && argc >= 2)
+        cmd = command_lookup(argv, argc, &unknown_sub);
+    c->last_cmd = unknown_sub ? NULL : cmd;
+
+    if (!cmd) {
+        reply_unknown_command(w, argc, argv);
+    } else if (unknown_sub) {
+        exec_ctx ctx;
+        memset(&ctx, 0, sizeof ctx);
+        ctx.srv = s;
+        ctx.client = c;
+        ctx.db = &s->dbs[c->db_index];
+        ctx.w = w;
+        ctx.argc = argc;
+        ctx.argv = argv;
+        ctx.cmd = cmd;
+        reply_unknown_subcommand(&ctx);
+    } else if (!command_arity_ok(cmd, argc) || !cmd->proc) {
+        /* (A container without a bare form, e.g. CONFIG alone, lands here too.) */
+        char msg[128];
+        snprintf(msg, sizeof msg, "ERR wrong number of arguments for '%s' command", cmd->fullname);
+        reject(cmd, w, msg);
+    } else if (!(cmd->flags & CMD_NO_AUTH) && auth_client_needs_auth(&s->cfg, c)) {
+        reject(cmd, w, "NOAUTH Authentication required.");
+    } else if ((cmd->flags & CMD_DENYOOM) && s->cfg.maxmemory > 0 &&
+               evict_if_needed(s, server_wall_ms()) != 0) {
+        reject(cmd, w, "OOM command not allowed when used memory > 'maxmemory'.");
+    } else if ((c->flags & CLIENT_PUBSUB) && c->resp == 2 && !allowed_in_pubsub_context(cmd)) {
+        char msg[256];
+        snprintf(msg, sizeof msg,
+                 "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / "
+                 "RESET are allowed in this context",
+                 cmd->fullname);
+        reject(cmd, w, msg);
+    } else if ((c->flags & CLIENT_MONITOR) &&
+               (cmd->flags & (CMD_READONLY | CMD_WRITE | CMD_MAY_REPLICATE))) {
+        reject(cmd, w, "ERR Replica can't interact with the keyspace");
+    } else {
+        call(s, c, cmd, argc, argv, w);
+    }
+    if (reply_is_error(out, mark)) {
+        s->stats.total_error_replies++;
+        info_count_error_reply(out->data + mark, out->len - mark);
+    }
+
+    if (quiet) {
+        /* CLIENT REPLY ON ran: its own reply (and only what followed the switch) goes out. */
+        if (!(c->flags & quiet_flags) && !(c->flags & CLIENT_CLOSING))
+            resp_write_raw(&c->w, discarded.data + mark, discarded.len - mark);
+        bytebuf_clear(&discarded);
+        if (discarded.cap > DISCARD_KEEP_CAP)
+            bytebuf_free(&discarded);
+    } else if (c->flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP_NEXT)) {
+        /* CLIENT REPLY OFF / SKIP has no reply of its own. */
+        c->out.len = mark;
+    }
+    /* The skip of this command is over; CLIENT REPLY SKIP arms it for the next one. */
+    c->flags &= ~CLIENT_REPLY_SKIP;
+    if (c->flags & CLIENT_REPLY_SKIP_NEXT) {
+        c->flags &= ~CLIENT_REPLY_SKIP_NEXT;
+        c->flags |= CLIENT_REPLY_SKIP;
+    }
+    if (!(c->flags & CLIENT_CLOSING))
+        client_check_output_limits(c, c->last_interaction_ms);
+}
+
+/* ---- deletions proposed by the server ------------------------------------------------ */
+
+void dispatch_propose_deletes(server *s, int dbid, const rd_arg *keys, int n, int reason)
+{
+    if (n <= 0 || dbid < 0 || dbid >= SERVER_DBNUM_MAX)
+        return;
+    prng rng;
+    prng_seed(&rng, prng_next(&s->rng));
+    resp_writer nowhere;
+    resp_writer_init(&nowhere, NULL, 2);
+    exec_ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.srv = s;
+    ctx.client = NULL;
+    ctx.db = &s->dbs[dbid];
+    ctx.now_ms = server_next_entry_ms(s);
+    ctx.rng = &rng;
+    ctx.w = &nowhere;
+    ctx.cmd = lookup_top("del", 3); /* what the entry will carry: a DEL */
+    ctx.flags = EXEC_MAY_MUTATE;
+
+    for (int i = 0; i < n; i++) {
+        const char *key = keys[i].ptr;
+        size_t len = keys[i].len;
+        if (reason == PROPOSE_EXPIRED) {
+            /* Only a key that is still logically expired at this entry's time: it may
+             * have been rewritten with a new TTL since the cycle saw it. */
+            kv *v = kvtable_find(&ctx.db->table, key, len, NULL);
+            if (!v || !keyspace_is_expired(&ctx, v))
+                continue;
+            long long counted = s->stats.expired_keys;
+            size_t before = db_size(ctx.db);
+            keyspace_delete(&ctx, key, len);
+            /* Counted once, whether or not the keyspace counted it on its way out. */
+            if (db_size(ctx.db) < before && s->stats.expired_keys == counted)
+                s->stats.expired_keys++;
+        } else {
+            if (keyspace_delete(&ctx, key, len))
+                s->stats.evicted_keys++;
+        }
+    }
+    if (ctx.dirty > 0)
+        s->stats.dirty += ctx.dirty;
+}

@@ -1,0 +1,233 @@
+/* main: the redraft-node process -- start-up and exit.
+ *
+ * Order matters and follows redis-server: randomness first (hash-table key, run id and
+ * the seed source for command execution, all from libsodium), then the configuration
+ * (`redraft-node [config-file] [--directive value ...]`), daemonizing, the data
+ * directory (created if missing, then the working directory, as Redis's `dir`), the
+ * file-descriptor budget for maxclients, the command table and the databases, and
+ * finally the listeners and the loop. Shutdown (SIGTERM, SIGINT, SHUTDOWN) makes
+ * uv_run return; everything is then freed so sanitizers see a clean exit. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "command.h"
+#include "config.h"
+#include "hash.h"
+#include "info.h"
+#include "mem.h"
+#include "server.h"
+
+#define RESERVED_FDS 32 /* Redis's CONFIG_MIN_RESERVED_FDS: logs, listeners, files */
+
+static void usage(void)
+{
+    fprintf(stderr,
+            "Usage: ./redraft-node [/path/to/redraft.conf] [options]\n"
+            "       ./redraft-node - (read config from stdin)\n"
+            "       ./redraft-node -v or --version\n"
+            "       ./redraft-node -h or --help\n\n"
+            "Examples:\n"
+            "       ./redraft-node (run the server with default config)\n"
+            "       ./redraft-node /etc/redraft/7000.conf\n"
+            "       ./redraft-node --port 7777\n"
+            "       ./redraft-node /etc/myredraft.conf --loglevel verbose\n");
+}
+
+static uint64_t random_u64(void)
+{
+    uint64_t v;
+    randombytes_buf(&v, sizeof v);
+    return v;
+}
+
+/* mkdir -p */
+static int make_dirs(const char *path)
+{
+    size_t len = strlen(path);
+    char *buf = rd_strndup(path, len);
+    int rc = 0;
+    for (size_t i = 1; i <= len && rc == 0; i++) {
+        if (buf[i] != '/' && buf[i] != '\0')
+            continue;
+        char saved = buf[i];
+        buf[i] = '\0';
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+            rc = -1;
+        buf[i] = saved;
+    }
+    rd_free(buf);
+    return rc;
+}
+
+static int enter_dir(const char *dir)
+{
+    if (!dir || !dir[0])
+        return 0;
+    if (make_dirs(dir) != 0) {
+        server_log(LL_WARNING, "Can't create the directory '%s': %s", dir, strerror(errno));
+        return -1;
+    }
+    if (chdir(dir) != 0) {
+        server_log(LL_WARNING, "Can't chdir to '%s': %s", dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Raises the open-files limit to what maxclients needs, or lowers maxclients to what
+ * the limit allows, as Redis's adjustOpenFilesLimit does. */
+static void adjust_open_files_limit(server_config *cfg)
+{
+    rlim_t need = (rlim_t)cfg->maxclients + RESERVED_FDS;
+    struct rlimit lim;
+    if (getrlimit(RLIMIT_NOFILE, &lim) != 0) {
+        server_log(LL_WARNING, "Unable to obtain the current NOFILE limit (%s), assuming 1024 and "
+                               "setting the max clients configuration accordingly.",
+                   strerror(errno));
+        cfg->maxclients = 1024 - RESERVED_FDS;
+        return;
+    }
+    if (lim.rlim_cur >= need)
+        return;
+    struct rlimit want = lim;
+    want.rlim_cur = need;
+    if (lim.rlim_max != RLIM_INFINITY && want.rlim_cur > lim.rlim_max)
+        want.rlim_cur = lim.rlim_max;
+    if (want.rlim_cur > lim.rlim_cur && setrlimit(RLIMIT_NOFILE, &want) == 0)
+        lim.rlim_cur = want.rlim_cur;
+    if (lim.rlim_cur >= need)
+        return;
+    long long allowed = (long long)lim.rlim_cur - RESERVED_FDS;
+    if (allowed < 1)
+        allowed = 1;
+    server_log(LL_WARNING, "You requested maxclients of %lld requiring at least %llu max file "
+                           "descriptors.",
+               cfg->maxclients, (unsigned long long)need);
+    server_log(LL_WARNING, "Server can't set maximum open files to %llu because of OS error: %s.",
+               (unsigned long long)need, strerror(errno));
+    server_log(LL_WARNING, "Current maximum open files is %llu. maxclients has been reduced to %lld to "
+                           "compensate for low ulimit. If you need higher maxclients increase "
+                           "'ulimit -n'.",
+               (unsigned long long)lim.rlim_cur, allowed);
+    cfg->maxclients = allowed;
+}
+
+static int daemonize(void)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid > 0)
+        _exit(0); /* the parent */
+    setsid();
+    int fd = open("/dev/null", O_RDWR, 0);
+    if (fd >= 0) {
+        dup2(fd, STDIN_FILENO);
+        dup2(fd, STDOUT_FILENO);
+        dup2(fd, STDERR_FILENO);
+        if (fd > STDERR_FILENO)
+            close(fd);
+    }
+    return 0;
+}
+
+static void write_pidfile(const server_config *cfg)
+{
+    if (!cfg->pidfile || !cfg->pidfile[0])
+        return;
+    FILE *fp = fopen(cfg->pidfile, "w");
+    if (!fp) {
+        server_log(LL_WARNING, "Failed to write PID file: %s", strerror(errno));
+        return;
+    }
+    fprintf(fp, "%d\n", (int)getpid());
+    fclose(fp);
+}
+
+int main(int argc, char **argv)
+{
+    server *s = &g_server;
+    signal(SIGPIPE, SIG_IGN);
+
+    if (argc >= 2 && (strcmp(argv[1], "-v") == 0 || strcmp(argv[1], "--version") == 0)) {
+        printf("redraft-node v=%s redis_version=%s\n", REDRAFT_VERSION, REDIS_COMPAT_VERSION);
+        return 0;
+    }
+    if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+        usage();
+        return 0;
+    }
+    if (sodium_init() < 0) {
+        fprintf(stderr, "redraft-node: libsodium initialisation failed\n");
+        return 1;
+    }
+    rd_hash_set_seed(random_u64());
+    unsigned char id[20];
+    randombytes_buf(id, sizeof id);
+    sodium_bin2hex(s->run_id, sizeof s->run_id, id, sizeof id);
+    prng_seed(&s->rng, random_u64());
+
+    config_defaults(&s->cfg);
+    char *err = NULL;
+    /* config.c reads argv as main got it: argv[0] is the program, a config file (or
+     * "-" for stdin) may come first, then the --directive flags. */
+    if (config_from_args(&s->cfg, argc, argv, &err) != 0) {
+        fprintf(stderr, "\n*** FATAL CONFIG FILE ERROR (Redis %s) ***\n%s\n", REDIS_COMPAT_VERSION,
+                err ? err : "invalid configuration");
+        rd_free(err);
+        config_free(&s->cfg);
+        return 1;
+    }
+    if (s->cfg.daemonize && daemonize() != 0) {
+        fprintf(stderr, "redraft-node: fork failed: %s\n", strerror(errno));
+        config_free(&s->cfg);
+        return 1;
+    }
+    if (s->cfg.databases < 1 || s->cfg.databases > SERVER_DBNUM_MAX) {
+        server_log(LL_WARNING, "databases %d is out of range, using %d", s->cfg.databases,
+                   SERVER_DBNUM_MAX);
+        s->cfg.databases = SERVER_DBNUM_MAX;
+    }
+    for (int i = 0; i < SERVER_DBNUM_MAX; i++)
+        db_init(&s->dbs[i], i);
+    s->start_ms = server_wall_ms();
+    s->last_entry_ms = 0;
+    s->next_client_id = 1;
+
+    server_log(LL_NOTICE, "oO0OoO0OoO0Oo redraft is starting oO0OoO0OoO0Oo");
+    server_log(LL_NOTICE, "redraft version=%s (redis %s), pid=%d, just started", REDRAFT_VERSION,
+               REDIS_COMPAT_VERSION, (int)getpid());
+    if (s->cfg.config_file)
+        server_log(LL_NOTICE, "Configuration loaded from %s", s->cfg.config_file);
+    else
+        server_log(LL_NOTICE, "No config file specified, using the default config.");
+
+    if (enter_dir(s->cfg.dir) != 0) {
+        server_free(s);
+        return 1;
+    }
+    adjust_open_files_limit(&s->cfg);
+    command_table_init();
+    if (server_start(s) != 0) {
+        server_free(s);
+        return 1;
+    }
+    info_init(s);
+    write_pidfile(&s->cfg);
+    server_log(LL_NOTICE, "Server initialized");
+    server_log(LL_NOTICE, "Ready to accept connections tcp");
+
+    uv_run(s->loop, UV_RUN_DEFAULT);
+
+    int code = s->exit_code;
+    server_free(s);
+    uv_library_shutdown();
+    return code;
+}
