@@ -67,6 +67,7 @@ command_proc cmd_copy;
 command_proc cmd_touch;
 
 /* server_cmds.c */
+command_proc cmd_command; /* bare COMMAND: the container's own proc */
 command_proc cmd_command_count;
 command_proc cmd_command_info;
 command_proc cmd_command_docs;
