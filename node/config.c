@@ -108,11 +108,6 @@ static const char *enum_name(const cfg_enum *e, int value)
     return "unknown";
 }
 
-const char *config_maxmemory_policy_name(int policy)
-{
-    return enum_name(maxmemory_policy_enum, policy);
-}
-
 /* ---- text helpers -------------------------------------------------------------------- */
 
 /* Redis's memtoull: digits with an optional unit (b, k, kb, m, mb, g, gb; any case).

@@ -55,7 +55,5 @@ int config_set_pairs(server_config *cfg, int npairs, const rd_arg *args, bytebuf
 /* Is this directive's value a secret (requirepass)? Its CONFIG SET / command-line value
  * must never reach logs, slowlog or MONITOR. */
 int config_is_sensitive(const char *name, size_t len);
-/* maxmemory-policy's name for a MAXMEMORY_* value ("noeviction", ...), for INFO. */
-const char *config_maxmemory_policy_name(int policy);
 
 #endif

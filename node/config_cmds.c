@@ -11,6 +11,7 @@
 #include "command.h"
 #include "commands.h"
 #include "config.h"
+#include "info.h"
 #include "mem.h"
 #include "server.h"
 
@@ -64,6 +65,7 @@ void cmd_config_resetstat(exec_ctx *c)
         if (cmd->subcommands)
             reset_command_stats(cmd->subcommands);
     }
+    info_reset_stats();
     resp_write_ok(c->w);
 }
 

@@ -5,6 +5,7 @@
  * always in Redis's order whatever the order of the arguments. Values come from the
  * server state at the moment of the call; nothing here is cached except facts that
  * cannot change while the process runs (uname, executable path). */
+#include "evict.h"
 #include "info.h"
 
 #include <stdio.h>
@@ -44,21 +45,6 @@ void info_bytes_to_human(char *buf, size_t size, unsigned long long n)
                 snprintf(buf, size, "%.2f%c", d, units[i]);
             return;
         }
-    }
-}
-
-const char *info_maxmemory_policy_name(int policy)
-{
-    switch (policy) {
-    case MAXMEMORY_NOEVICTION: return "noeviction";
-    case MAXMEMORY_ALLKEYS_LRU: return "allkeys-lru";
-    case MAXMEMORY_ALLKEYS_LFU: return "allkeys-lfu";
-    case MAXMEMORY_ALLKEYS_RANDOM: return "allkeys-random";
-    case MAXMEMORY_VOLATILE_LRU: return "volatile-lru";
-    case MAXMEMORY_VOLATILE_LFU: return "volatile-lfu";
-    case MAXMEMORY_VOLATILE_RANDOM: return "volatile-random";
-    case MAXMEMORY_VOLATILE_TTL: return "volatile-ttl";
-    default: return "unknown";
     }
 }
 
@@ -558,7 +544,7 @@ static void section_memory(server *s, bytebuf *o)
                     m.overhead_total, m.startup, m.dataset, ratio(m.dataset, net) * 100,
                     m.allocator_allocated, m.allocator_active, m.allocator_resident,
                     m.total_system, sys_h, s->cfg.maxmemory, max_h,
-                    info_maxmemory_policy_name(s->cfg.maxmemory_policy),
+                    evict_policy_name(s->cfg.maxmemory_policy),
                     ratio(m.allocator_active, m.allocator_allocated),
                     (long long)m.allocator_active - (long long)m.allocator_allocated,
                     ratio(m.allocator_resident, m.allocator_active),

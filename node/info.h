@@ -64,8 +64,6 @@ typedef struct info_memory {
 void info_memory_collect(server *s, info_memory *m);
 /* "919.01K"-style rendering of a byte count (Redis's bytesToHuman). */
 void info_bytes_to_human(char *buf, size_t size, unsigned long long n);
-/* "noeviction", "allkeys-lru", ... */
-const char *info_maxmemory_policy_name(int policy);
 /* Unix time of the last save (LASTSAVE, rdb_last_save_time): the start time until
  * snapshots exist. */
 int64_t info_last_save_time(const server *s);

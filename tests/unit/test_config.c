@@ -12,6 +12,7 @@
 #include "auth.h"
 #include "bytebuf.h"
 #include "config.h"
+#include "evict.h"
 #include "mem.h"
 #include "resp_writer.h"
 
@@ -227,7 +228,7 @@ Test(config, integers_bools_enums)
 
     cr_assert_eq(apply(&cfg, 0, &err, 2, "maxmemory-policy", "ALLKEYS-LFU"), 0);
     cr_assert_eq(cfg.maxmemory_policy, MAXMEMORY_ALLKEYS_LFU);
-    cr_assert_str_eq(config_maxmemory_policy_name(cfg.maxmemory_policy), "allkeys-lfu");
+    cr_assert_str_eq(evict_policy_name(cfg.maxmemory_policy), "allkeys-lfu");
     expect_apply_error(&cfg, "maxmemory-policy", "lru",
                        "argument(s) must be one of the following: volatile-lru, volatile-lfu, "
                        "volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, "
