@@ -330,6 +330,32 @@ kv *kv_string_set_ll(kv *v, long long n)
     return v;
 }
 
+kv *kv_string_write_at(kv *v, size_t off, const char *p, size_t n)
+{
+    if (kv_encoding(v) == ENC_INT) { /* give it the text layout first */
+        char intbuf[24];
+        size_t ilen = rd_ll2str(intbuf, int_value(v));
+        v = kv_string_set(v, intbuf, ilen, 1);
+    }
+    size_t old_len = str_len(v);
+    size_t new_len = off + n > old_len ? off + n : old_len;
+    check_lengths(0, new_len);
+    size_t need = sizeof(kv) + value_off(v) + KV_STRLEN_BYTES + new_len;
+    if (rd_alloc_size(v) < need) {
+        size_t want = need < 1024 * 1024 ? need * 2 : need + 1024 * 1024;
+        v = rd_realloc(v, want);
+    }
+    unsigned char *s = v->data + value_off(v) + KV_STRLEN_BYTES;
+    if (off > old_len)
+        memset(s + old_len, 0, off - old_len);
+    if (n)
+        memcpy(s + off, p, n);
+    uint32_t len32 = (uint32_t)new_len;
+    memcpy(v->data + value_off(v), &len32, sizeof(len32));
+    kv_set_encoding(v, ENC_RAW);
+    return v;
+}
+
 void *kv_ptr(const kv *v)
 {
     void *p;

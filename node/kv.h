@@ -73,6 +73,11 @@ int kv_string_ll(const kv *v, long long *out);
  * the RAW encoding name (APPEND/SETRANGE, as Redis). */
 kv *kv_string_set(kv *v, const char *val, size_t vlen, int raw);
 kv *kv_string_set_ll(kv *v, long long n);
+/* Writes n bytes at offset off of the string value (zero-filling any gap past the end),
+ * leaving it RAW (APPEND, SETRANGE). The allocation grows with slack (double below
+ * 1 MiB, then +1 MiB) so repeated appends are amortised O(n) as with Redis's sds. p
+ * must not point into v. May reallocate. */
+kv *kv_string_write_at(kv *v, size_t off, const char *p, size_t n);
 
 void *kv_ptr(const kv *v);
 void kv_set_ptr(kv *v, void *ptr);

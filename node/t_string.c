@@ -406,32 +406,14 @@ void cmd_msetnx(exec_ctx *c)
 
 /* ---- APPEND / STRLEN / GETRANGE / SETRANGE ------------------------------------------ */
 
-/* Replaces v's string value by the bytes of `parts` (concatenated; a NULL part of a
- * given length is zero bytes) with the RAW encoding, as Redis's APPEND/SETRANGE leave
- * it. TTL and position are kept. Returns the new length. */
-struct str_part {
-    const char *p;
-    size_t len;
-};
-static size_t rewrite_string(exec_ctx *c, kv *v, const struct str_part *parts, int nparts)
+/* Writes val at offset off of v's string (APPEND/SETRANGE: RAW encoding, zero padding,
+ * TTL and position kept). Returns the new length. */
+static size_t write_string_at(exec_ctx *c, kv *v, size_t off, const rd_arg *val)
 {
-    size_t total = 0;
-    for (int i = 0; i < nparts; i++)
-        total += parts[i].len;
-    char *buf = rd_malloc(total ? total : 1);
-    size_t off = 0;
-    for (int i = 0; i < nparts; i++) {
-        if (parts[i].p)
-            memcpy(buf + off, parts[i].p, parts[i].len);
-        else
-            memset(buf + off, 0, parts[i].len);
-        off += parts[i].len;
-    }
-    kv *nv = kv_string_set(v, buf, total, 1);
-    rd_free(buf);
+    kv *nv = kv_string_write_at(v, off, val->ptr, val->len);
     if (nv != v)
         keyspace_replaced(c, v, nv);
-    return total;
+    return kv_string_len(nv);
 }
 
 /* APPEND key value: the new length. */
@@ -449,16 +431,12 @@ void cmd_append(exec_ctx *c)
         reply_wrong_type(c);
         return;
     }
-    char intbuf[INTBUF_SIZE];
-    const char *old;
-    size_t olen = kv_string(v, intbuf, &old);
+    size_t olen = kv_string_len(v);
     if (string_too_long((long long)olen, (long long)app->len)) {
         reply_string_too_long(c);
         return;
     }
-    /* `old` may point into v (or intbuf): rewrite_string copies it before v changes. */
-    struct str_part parts[2] = {{old, olen}, {app->ptr, app->len}};
-    size_t total = rewrite_string(c, v, parts, 2);
+    size_t total = write_string_at(c, v, olen, app);
     string_changed(c, 1);
     resp_write_int(c->w, (long long)total);
 }
@@ -535,12 +513,11 @@ void cmd_setrange(exec_ctx *c)
             reply_string_too_long(c);
             return;
         }
-        /* A new key: an empty string rewritten with the padded value, so it gets the
-         * RAW encoding Redis gives SETRANGE's result. */
+        /* A new key: an empty string written at the offset, so it gets the RAW
+         * encoding Redis gives SETRANGE's result. */
         kv *nv = kv_new_string(key->ptr, key->len, "", 0, -1);
         keyspace_add(c, nv);
-        struct str_part parts[2] = {{NULL, (size_t)offset}, {val->ptr, val->len}};
-        size_t total = rewrite_string(c, nv, parts, 2);
+        size_t total = write_string_at(c, nv, (size_t)offset, val);
         string_changed(c, 1);
         resp_write_int(c->w, (long long)total);
         return;
@@ -549,9 +526,7 @@ void cmd_setrange(exec_ctx *c)
         reply_wrong_type(c);
         return;
     }
-    char intbuf[INTBUF_SIZE];
-    const char *old;
-    size_t olen = kv_string(v, intbuf, &old);
+    size_t olen = kv_string_len(v);
     if (val->len == 0) { /* nothing to set: the current length */
         resp_write_int(c->w, (long long)olen);
         return;
@@ -560,19 +535,7 @@ void cmd_setrange(exec_ctx *c)
         reply_string_too_long(c);
         return;
     }
-    size_t uoff = (size_t)offset;
-    size_t end = uoff + val->len;
-    size_t total;
-    if (uoff >= olen) {
-        struct str_part parts[3] = {{old, olen}, {NULL, uoff - olen}, {val->ptr, val->len}};
-        total = rewrite_string(c, v, parts, 3);
-    } else if (end >= olen) {
-        struct str_part parts[2] = {{old, uoff}, {val->ptr, val->len}};
-        total = rewrite_string(c, v, parts, 2);
-    } else {
-        struct str_part parts[3] = {{old, uoff}, {val->ptr, val->len}, {old + end, olen - end}};
-        total = rewrite_string(c, v, parts, 3);
-    }
+    size_t total = write_string_at(c, v, (size_t)offset, val);
     string_changed(c, 1);
     resp_write_int(c->w, (long long)total);
 }
