@@ -381,30 +381,6 @@ static void stop_input(client *c)
     c->query_pos = 0;
 }
 
-/* Redis's sdscatrepr of the first bytes of a buffer, for log lines. */
-static void append_repr(bytebuf *out, const char *p, size_t len)
-{
-    bytebuf_append_char(out, '"');
-    for (size_t i = 0; i < len; i++) {
-        unsigned char ch = (unsigned char)p[i];
-        switch (ch) {
-        case '\\': bytebuf_append_str(out, "\\\\"); break;
-        case '"': bytebuf_append_str(out, "\\\""); break;
-        case '\n': bytebuf_append_str(out, "\\n"); break;
-        case '\r': bytebuf_append_str(out, "\\r"); break;
-        case '\t': bytebuf_append_str(out, "\\t"); break;
-        case '\a': bytebuf_append_str(out, "\\a"); break;
-        case '\b': bytebuf_append_str(out, "\\b"); break;
-        default:
-            if (ch >= 32 && ch < 127)
-                bytebuf_append_char(out, (char)ch);
-            else
-                bytebuf_appendf(out, "\\x%02x", ch);
-        }
-    }
-    bytebuf_append_char(out, '"');
-}
-
 /* client-query-buffer-limit (and 1 MiB before authentication): closes c, as Redis does,
  * without a reply. Returns 1 if c was closed. */
 static int query_over_limit(client *c)
@@ -420,7 +396,7 @@ static int query_over_limit(client *c)
     bytebuf_init(&msg);
     client_describe(c, &msg, server_wall_ms());
     bytebuf_append_str(&msg, " (qbuf initial bytes: ");
-    append_repr(&msg, c->query.data + c->query_pos, pending < QBUF_REPR_LEN ? pending : QBUF_REPR_LEN);
+    bytebuf_append_repr(&msg, c->query.data + c->query_pos, pending < QBUF_REPR_LEN ? pending : QBUF_REPR_LEN);
     bytebuf_append_char(&msg, ')');
     bytebuf_append_char(&msg, '\0');
     server_log(LL_WARNING, "Closing client that reached max query buffer length: %s", msg.data);
@@ -444,7 +420,7 @@ static void protocol_error(client *c, const char *err, const char *buf, size_t l
         client_describe(c, &msg, server_wall_ms());
         bytebuf_append_str(&msg, ". Query buffer during protocol error: ");
         size_t n = len - pos;
-        append_repr(&msg, buf + pos, n < 128 ? n : 128);
+        bytebuf_append_repr(&msg, buf + pos, n < 128 ? n : 128);
         bytebuf_append_char(&msg, '\0');
         server_log(LL_VERBOSE, "Protocol error (%s) from client: %s", what, msg.data);
         bytebuf_free(&msg);

@@ -165,30 +165,6 @@ static void append_memory(bytebuf *out, unsigned long long v)
         bytebuf_appendf(out, "%llu", v);
 }
 
-/* sdscatrepr: a double-quoted string the config parser reads back byte for byte. */
-static void append_repr(bytebuf *out, const char *s, size_t len)
-{
-    bytebuf_append_char(out, '"');
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        switch (c) {
-        case '\\': bytebuf_append_str(out, "\\\\"); break;
-        case '"': bytebuf_append_str(out, "\\\""); break;
-        case '\n': bytebuf_append_str(out, "\\n"); break;
-        case '\r': bytebuf_append_str(out, "\\r"); break;
-        case '\t': bytebuf_append_str(out, "\\t"); break;
-        case '\a': bytebuf_append_str(out, "\\a"); break;
-        case '\b': bytebuf_append_str(out, "\\b"); break;
-        default:
-            if (c >= 0x20 && c < 0x7f)
-                bytebuf_append_char(out, (char)c);
-            else
-                bytebuf_appendf(out, "\\x%02x", c);
-        }
-    }
-    bytebuf_append_char(out, '"');
-}
-
 /* Splits s on spaces into args (pointing into s); returns the count (at most max, -1 if
  * there are more). Empty words from repeated spaces are skipped. */
 static int split_spaces(const char *s, size_t len, rd_arg *args, int max)
@@ -427,7 +403,7 @@ static void requirepass_format(const server_config *cfg, bytebuf *out, int for_r
 {
     const char *h = cfg->requirepass_hash ? cfg->requirepass_hash : "";
     if (for_rewrite)
-        append_repr(out, h, strlen(h));
+        bytebuf_append_repr(out, h, strlen(h));
     else
         bytebuf_append_str(out, h);
 }
@@ -467,7 +443,7 @@ static void dir_format(const server_config *cfg, bytebuf *out, int for_rewrite)
 {
     const char *d = cfg->dir ? cfg->dir : "";
     if (for_rewrite)
-        append_repr(out, d, strlen(d));
+        bytebuf_append_repr(out, d, strlen(d));
     else
         bytebuf_append_str(out, d);
 }
@@ -704,7 +680,7 @@ static void format_value(const directive *d, const server_config *cfg, bytebuf *
         if (!s)
             s = "";
         if (for_rewrite)
-            append_repr(out, s, strlen(s));
+            bytebuf_append_repr(out, s, strlen(s));
         else
             bytebuf_append_str(out, s);
         break;
@@ -1011,7 +987,7 @@ int config_from_args(server_config *cfg, int argc, char **argv, char **err)
                 have_value = 0;
             }
         } else {
-            append_repr(&options, a, strlen(a));
+            bytebuf_append_repr(&options, a, strlen(a));
             bytebuf_append_char(&options, ' ');
             have_value = 1;
             if (secret)

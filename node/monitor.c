@@ -16,30 +16,6 @@
 
 #include "slowlog.h"
 
-/* Appends s[0..len) quoted the way sdscatrepr quotes it. */
-static void append_repr(bytebuf *out, const char *s, size_t len)
-{
-    bytebuf_append_char(out, '"');
-    for (size_t i = 0; i < len; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        switch (ch) {
-        case '\\': bytebuf_append(out, "\\\\", 2); break;
-        case '"': bytebuf_append(out, "\\\"", 2); break;
-        case '\n': bytebuf_append(out, "\\n", 2); break;
-        case '\r': bytebuf_append(out, "\\r", 2); break;
-        case '\t': bytebuf_append(out, "\\t", 2); break;
-        case '\a': bytebuf_append(out, "\\a", 2); break;
-        case '\b': bytebuf_append(out, "\\b", 2); break;
-        default:
-            if (ch >= 0x20 && ch <= 0x7e) /* isprint() in the C locale */
-                bytebuf_append_char(out, (char)ch);
-            else
-                bytebuf_appendf(out, "\\x%02x", ch);
-        }
-    }
-    bytebuf_append_char(out, '"');
-}
-
 static void format_line(bytebuf *line, const client *c, int dbid, int argc, const rd_arg *argv)
 {
     struct timeval tv;
@@ -54,9 +30,9 @@ static void format_line(bytebuf *line, const client *c, int dbid, int argc, cons
     int secrets = command_has_secrets(argc, argv);
     for (int j = 0; j < argc; j++) {
         if (secrets && command_arg_is_secret(argc, argv, j))
-            append_repr(line, REDACTED_ARG, strlen(REDACTED_ARG));
+            bytebuf_append_repr(line, REDACTED_ARG, strlen(REDACTED_ARG));
         else
-            append_repr(line, argv[j].ptr, argv[j].len);
+            bytebuf_append_repr(line, argv[j].ptr, argv[j].len);
         if (j != argc - 1)
             bytebuf_append_char(line, ' ');
     }

@@ -90,6 +90,29 @@ void bytebuf_appendf(bytebuf *b, const char *fmt, ...)
     va_end(ap);
 }
 
+void bytebuf_append_repr(bytebuf *b, const char *p, size_t n)
+{
+    bytebuf_append_char(b, '"');
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)p[i];
+        switch (ch) {
+        case '\\': bytebuf_append_str(b, "\\\\"); break;
+        case '"': bytebuf_append_str(b, "\\\""); break;
+        case '\n': bytebuf_append_str(b, "\\n"); break;
+        case '\r': bytebuf_append_str(b, "\\r"); break;
+        case '\t': bytebuf_append_str(b, "\\t"); break;
+        case '\a': bytebuf_append_str(b, "\\a"); break;
+        case '\b': bytebuf_append_str(b, "\\b"); break;
+        default:
+            if (ch >= 32 && ch < 127)
+                bytebuf_append_char(b, (char)ch);
+            else
+                bytebuf_appendf(b, "\\x%02x", ch);
+        }
+    }
+    bytebuf_append_char(b, '"');
+}
+
 void bytebuf_consume(bytebuf *b, size_t n)
 {
     if (n >= b->len) {

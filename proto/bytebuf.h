@@ -26,6 +26,10 @@ void bytebuf_append_str(bytebuf *b, const char *s);
 void bytebuf_append_ll(bytebuf *b, long long v);
 void bytebuf_appendf(bytebuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void bytebuf_vappendf(bytebuf *b, const char *fmt, va_list ap);
+/* Appends p[0..n) double-quoted and escaped the way Redis's sdscatrepr does (\\ \" \n
+ * \r \t \a \b, other non-printables as \xHH): MONITOR lines, log lines, config files
+ * (our config parser reads it back byte for byte). */
+void bytebuf_append_repr(bytebuf *b, const char *p, size_t n);
 /* Drops the first n bytes (n <= len). */
 void bytebuf_consume(bytebuf *b, size_t n);
 /* Inserts n bytes at offset off (off <= len), moving the tail. */
