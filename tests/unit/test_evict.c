@@ -15,6 +15,7 @@
 #include "kv.h"
 #include "mem.h"
 #include "server.h"
+#include "test_support.h"
 
 #define NOW 1700000000000LL       /* entry time used for additions */
 #define FAR 4000000000000LL         /* a deadline that stays in the future (2096) */
@@ -24,28 +25,15 @@ static prng test_rng;
 
 static void setup(void)
 {
-    server *s = &g_server;
-    memset(&s->stats, 0, sizeof(s->stats));
-    s->cfg.databases = 16;
-    s->cfg.maxmemory = 0;
-    s->cfg.maxmemory_policy = MAXMEMORY_NOEVICTION;
-    s->cfg.maxmemory_samples = 5;
-    s->cfg.maxmemory_eviction_tenacity = 10;
-    s->cfg.lfu_log_factor = 10;
-    s->cfg.lfu_decay_time = 1;
-    s->cfg.hz = 10;
-    s->cfg.active_expire_effort = 1;
-    s->last_entry_ms = NOW;
-    for (int i = 0; i < SERVER_DBNUM_MAX; i++)
-        db_init(&s->dbs[i], i);
+    test_server_init();
+    g_server.last_entry_ms = NOW;
     prng_seed(&test_rng, 1);
     expire_cycle_reset();
 }
 
 static void teardown(void)
 {
-    for (int i = 0; i < SERVER_DBNUM_MAX; i++)
-        db_free(&g_server.dbs[i]);
+    test_server_free();
 }
 
 TestSuite(evict, .init = setup, .fini = teardown);

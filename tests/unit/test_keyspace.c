@@ -14,6 +14,7 @@
 #include "mem.h"
 #include "resp_writer.h"
 #include "server.h"
+#include "test_support.h"
 
 #define NOW 1700000000000LL
 
@@ -23,16 +24,7 @@ static resp_writer writer;
 
 static void setup(void)
 {
-    server *s = &g_server;
-    memset(&s->stats, 0, sizeof(s->stats));
-    s->cfg.databases = 16;
-    s->cfg.maxmemory = 0;
-    s->cfg.maxmemory_policy = MAXMEMORY_NOEVICTION;
-    s->cfg.maxmemory_samples = 5;
-    s->cfg.lfu_log_factor = 10;
-    s->cfg.lfu_decay_time = 1;
-    for (int i = 0; i < SERVER_DBNUM_MAX; i++)
-        db_init(&s->dbs[i], i);
+    test_server_init();
     prng_seed(&test_rng, 1);
     bytebuf_init(&out);
     resp_writer_init(&writer, &out, 2);
@@ -40,8 +32,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    for (int i = 0; i < SERVER_DBNUM_MAX; i++)
-        db_free(&g_server.dbs[i]);
+    test_server_free();
     bytebuf_free(&out);
 }
 
