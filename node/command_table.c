@@ -174,6 +174,23 @@ static command command_table[] = {
 
 static int table_count;
 
+/* Open-addressing index of the top-level names (lower case), built once: lookup is on
+ * every command's path. */
+#define NAME_INDEX_SIZE 1024 /* power of two, well above twice the command count */
+static command *name_index[NAME_INDEX_SIZE];
+
+static uint32_t name_hash(const char *p, size_t len)
+{
+    uint32_t h = 2166136261u; /* FNV-1a over the lower-cased name */
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)p[i];
+        if (ch >= 'A' && ch <= 'Z')
+            ch = (unsigned char)(ch + ('a' - 'A'));
+        h = (h ^ ch) * 16777619u;
+    }
+    return h;
+}
+
 static void init_entries(command *tab, command *parent)
 {
     for (command *c = tab; c->name; c++) {
@@ -193,6 +210,16 @@ void command_table_init(void)
     table_count = 0;
     while (command_table[table_count].name)
         table_count++;
+    _Static_assert(sizeof command_table / sizeof command_table[0] * 2 < NAME_INDEX_SIZE,
+                   "NAME_INDEX_SIZE too small for the command table");
+    memset(name_index, 0, sizeof name_index);
+    for (int i = 0; i < table_count; i++) {
+        command *c = &command_table[i];
+        uint32_t slot = name_hash(c->name, strlen(c->name)) & (NAME_INDEX_SIZE - 1);
+        while (name_index[slot])
+            slot = (slot + 1) & (NAME_INDEX_SIZE - 1);
+        name_index[slot] = c;
+    }
 }
 
 static command *find_in(command *tab, const char *name, size_t len)
@@ -205,7 +232,11 @@ static command *find_in(command *tab, const char *name, size_t len)
 
 command *command_lookup_name(const char *name, size_t len)
 {
-    return find_in(command_table, name, len);
+    uint32_t slot = name_hash(name, len) & (NAME_INDEX_SIZE - 1);
+    for (command *c; (c = name_index[slot]) != NULL; slot = (slot + 1) & (NAME_INDEX_SIZE - 1))
+        if (rd_strcaseeq(name, len, c->name))
+            return c;
+    return NULL;
 }
 
 command *command_lookup(const rd_arg *argv, int argc, int *unknown_sub)
@@ -213,7 +244,7 @@ command *command_lookup(const rd_arg *argv, int argc, int *unknown_sub)
     *unknown_sub = 0;
     if (argc < 1)
         return NULL;
-    command *c = find_in(command_table, argv[0].ptr, argv[0].len);
+    command *c = command_lookup_name(argv[0].ptr, argv[0].len);
     if (!c || !c->subcommands || argc < 2)
         return c;
     command *sub = find_in(c->subcommands, argv[1].ptr, argv[1].len);

@@ -9,9 +9,8 @@
  * run on apply". dispatch_propose_deletes() is how expiry and eviction remove keys;
  * standalone, the proposal is executed at once.
  *
- * The hot path allocates nothing: top-level commands are found through a static
- * open-addressing index built once from the command table, replies are written straight
- * into the client's output buffer, and the per-command PRNG lives on the stack. */
+ * The hot path allocates nothing: commands are found through the command table's hash
+ * index, replies are written straight into the client's output buffer, and the per-command PRNG lives on the stack. */
 #include "dispatch.h"
 
 #include <stdio.h>
@@ -27,57 +26,10 @@
 #include "slowlog.h"
 #include "strutil.h"
 
-#define CMD_INDEX_SIZE 1024 /* power of two, well above twice the command count */
 #define ERR_ARGS_MAX 128    /* Redis quotes at most this much of the arguments */
 #define DISCARD_KEEP_CAP (64 * 1024)
 
-static command *cmd_index[CMD_INDEX_SIZE];
-static int cmd_index_state; /* 0 not built, 1 built, -1 table too big: use command_lookup */
 static bytebuf discarded;   /* replies of CLIENT REPLY OFF/SKIP commands, dropped after */
-
-/* ---- command lookup ------------------------------------------------------------------ */
-
-static uint32_t name_hash(const char *p, size_t len)
-{
-    uint32_t h = 2166136261u; /* FNV-1a over the lower-cased name */
-    for (size_t i = 0; i < len; i++) {
-        unsigned char ch = (unsigned char)p[i];
-        if (ch >= 'A' && ch <= 'Z')
-            ch = (unsigned char)(ch + ('a' - 'A'));
-        h = (h ^ ch) * 16777619u;
-    }
-    return h;
-}
-
-static void build_index(void)
-{
-    int n = command_table_count();
-    if (n * 2 > CMD_INDEX_SIZE) {
-        cmd_index_state = -1;
-        return;
-    }
-    for (int i = 0; i < n; i++) {
-        command *c = command_table_at(i);
-        uint32_t slot = name_hash(c->name, strlen(c->name)) & (CMD_INDEX_SIZE - 1);
-        while (cmd_index[slot])
-            slot = (slot + 1) & (CMD_INDEX_SIZE - 1);
-        cmd_index[slot] = c;
-    }
-    cmd_index_state = 1;
-}
-
-static command *lookup_top(const char *name, size_t len)
-{
-    if (cmd_index_state == 0)
-        build_index();
-    if (cmd_index_state < 0)
-        return command_lookup_name(name, len);
-    uint32_t slot = name_hash(name, len) & (CMD_INDEX_SIZE - 1);
-    for (command *c; (c = cmd_index[slot]) != NULL; slot = (slot + 1) & (CMD_INDEX_SIZE - 1))
-        if (rd_strcaseeq(name, len, c->name))
-            return c;
-    return NULL;
-}
 
 /* ---- helpers ------------------------------------------------------------------------- */
 
@@ -223,9 +175,7 @@ void dispatch_command(client *c, int argc, rd_arg *argv)
     size_t mark = out->len;
 
     int unknown_sub = 0;
-    command *cmd = lookup_top(argv[0].ptr, argv[0].len);
-    if (cmd && cmd->subcommands && argc >= 2)
-        cmd = command_lookup(argv, argc, &unknown_sub);
+    command *cmd = command_lookup(argv, argc, &unknown_sub);
     c->last_cmd = unknown_sub ? NULL : cmd;
 
     if (!cmd) {
@@ -308,7 +258,7 @@ void dispatch_propose_deletes(server *s, int dbid, const rd_arg *keys, int n, in
     ctx.now_ms = server_next_entry_ms(s);
     ctx.rng = &rng;
     ctx.w = &nowhere;
-    ctx.cmd = lookup_top("del", 3); /* what the entry will carry: a DEL */
+    ctx.cmd = command_lookup_name("del", 3); /* what the entry will carry: a DEL */
     ctx.flags = EXEC_MAY_MUTATE;
 
     for (int i = 0; i < n; i++) {
