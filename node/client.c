@@ -542,7 +542,7 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
     }
     c->net_input_bytes += (uint64_t)nread;
     s->stats.total_net_input_bytes += nread;
-    c->last_interaction_ms = server_wall_ms();
+    c->last_interaction_ms = server_loop_wall_ms(s);
 
     client *outer = processing;
     processing = c;

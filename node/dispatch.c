@@ -15,7 +15,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "auth.h"
 #include "evict.h"
@@ -24,6 +23,7 @@
 #include "mem.h"
 #include "monitor.h"
 #include "slowlog.h"
+#include "server.h"
 #include "strutil.h"
 
 #define ERR_ARGS_MAX 128    /* Redis quotes at most this much of the arguments */
@@ -32,13 +32,6 @@
 static bytebuf discarded;   /* replies of CLIENT REPLY OFF/SKIP commands, dropped after */
 
 /* ---- helpers ------------------------------------------------------------------------- */
-
-static long long mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* Length of an argument as Redis's "%s" would print it (up to the first NUL). */
 static size_t c_strlen(const rd_arg *a)
@@ -124,9 +117,9 @@ static void call(server *s, client *c, command *cmd, int argc, rd_arg *argv, res
     s->current_client = c;
     c->flags |= CLIENT_IN_COMMAND;
 
-    long long start = mono_us();
+    long long start = server_mono_us();
     dispatch_execute(s, c, cmd, argc, argv, c->db_index, w);
-    long long duration = mono_us() - start;
+    long long duration = server_mono_us() - start;
 
     c->flags &= ~CLIENT_IN_COMMAND;
     s->current_client = outer;
@@ -199,7 +192,7 @@ void dispatch_command(client *c, int argc, rd_arg *argv)
     } else if (!(cmd->flags & CMD_NO_AUTH) && auth_client_needs_auth(&s->cfg, c)) {
         reject(cmd, w, "NOAUTH Authentication required.");
     } else if ((cmd->flags & CMD_DENYOOM) && s->cfg.maxmemory > 0 &&
-               evict_if_needed(s, server_wall_ms()) != 0) {
+               evict_if_needed(s, server_loop_wall_ms(s)) != 0) {
         reject(cmd, w, "OOM command not allowed when used memory > 'maxmemory'.");
     } else if ((c->flags & CLIENT_PUBSUB) && c->resp == 2 && !allowed_in_pubsub_context(cmd)) {
         char msg[256];

@@ -20,7 +20,6 @@
 #include <math.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "bytebuf.h"
 #include "dispatch.h"
@@ -75,13 +74,6 @@ static void seed_rngs(void)
     prng_seed(&evict_rng, UINT64_C(0x6576696374696f6e)); /* "eviction" */
     prng_seed(&lfu_rng, UINT64_C(0x6c66752d636f756e));   /* "lfu-coun" */
     rngs_seeded = 1;
-}
-
-static int64_t mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /* ---- policies ----------------------------------------------------------------------- */
@@ -448,7 +440,7 @@ int evict_if_needed(server *s, int64_t now_ms)
     size_t freed = 0; /* estimated: sizes of the proposed victims */
     long long keys_freed = 0;
     uint64_t limit_us = eviction_time_limit_us(s->cfg.maxmemory_eviction_tenacity);
-    int64_t start_us = mono_us();
+    int64_t start_us = server_mono_us();
     int result = -1;
 
     victim_batch batch;
@@ -502,7 +494,7 @@ int evict_if_needed(server *s, int64_t now_ms)
         }
         keys_freed++;
 
-        if (keys_freed % 16 == 0 && (uint64_t)(mono_us() - start_us) >= limit_us) {
+        if (keys_freed % 16 == 0 && (uint64_t)(server_mono_us() - start_us) >= limit_us) {
             /* Out of time after making progress: report success, as Redis does while
              * its eviction time proc continues; our cron calls again. */
             batch_flush(s, &batch);

@@ -14,7 +14,6 @@
 #include "expire.h"
 
 #include <string.h>
-#include <time.h>
 
 #include "bytebuf.h"
 #include "dispatch.h"
@@ -42,13 +41,6 @@ static struct {
     long long time_cap_reached_count;
     long long cycle_time_used_us;
 } st;
-
-static int64_t mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 void expire_cycle_reset(void)
 {
@@ -99,7 +91,7 @@ static void expire_step(server *s, int dbid, int64_t now_ms, unsigned long want,
     for (size_t checked = 0; checked < max_checked && r->sampled < want; checked++) {
         if (pos >= t->used)
             pos = 0;
-        if ((checked + 1) % TIME_CHECK_EVERY == 0 && mono_us() > deadline_us)
+        if ((checked + 1) % TIME_CHECK_EVERY == 0 && server_mono_us() > deadline_us)
             break;
         const kv *v = kvtable_at(t, pos++);
         if (!v)
@@ -145,7 +137,7 @@ void expire_active_cycle(server *s, int64_t now_ms, int slow)
     int slow_time_perc = SLOW_TIME_PERC + 2 * effort;
     unsigned long acceptable_stale = ACCEPTABLE_STALE - (unsigned long)effort;
 
-    int64_t start = mono_us();
+    int64_t start = server_mono_us();
     if (!slow) {
         /* Only when the last cycle ran out of time or many keys look stale, and not
          * more often than every two fast durations. */
@@ -194,7 +186,7 @@ void expire_active_cycle(server *s, int64_t now_ms, int slow)
                     st.avg_ttl[dbid] = avg;
                 st.avg_ttl[dbid] = (st.avg_ttl[dbid] / 50) * 49 + avg / 50;
             }
-            if (mono_us() - start > timelimit) {
+            if (server_mono_us() - start > timelimit) {
                 st.timelimit_exit = 1;
                 st.time_cap_reached_count++;
                 break;
@@ -207,7 +199,7 @@ void expire_active_cycle(server *s, int64_t now_ms, int slow)
         }
     }
 
-    st.cycle_time_used_us += mono_us() - start;
+    st.cycle_time_used_us += server_mono_us() - start;
     double current = total_sampled ? (double)total_expired / (double)total_sampled : 0;
     st.stale_perc = current * 0.05 + st.stale_perc * 0.95;
 }

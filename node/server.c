@@ -60,16 +60,37 @@ int64_t server_wall_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int64_t server_mono_ms(void)
+int64_t server_mono_us(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t server_mono_ms(void)
+{
+    return server_mono_us() / 1000;
+}
+
+/* libuv caches a monotonic ms clock per loop iteration (updated right after the poll
+ * returns); wall = that + an offset re-read by the cron. So the many per-command clock
+ * reads cost nothing, and all the commands of one read batch share one time, as the
+ * commands of one Raft entry will. */
+void server_refresh_clock(server *s)
+{
+    if (s->loop)
+        uv_update_time(s->loop);
+    s->wall_offset_ms = server_wall_ms() - (s->loop ? (int64_t)uv_now(s->loop) : 0);
+}
+
+int64_t server_loop_wall_ms(const server *s)
+{
+    return s->wall_offset_ms + (s->loop ? (int64_t)uv_now(s->loop) : server_mono_ms());
 }
 
 int64_t server_next_entry_ms(server *s)
 {
-    int64_t now = server_wall_ms();
+    int64_t now = server_loop_wall_ms(s);
     if (now < s->last_entry_ms)
         now = s->last_entry_ms;
     s->last_entry_ms = now;
@@ -320,7 +341,8 @@ static void on_cron(uv_timer_t *t)
     uint64_t period = cron_period_ms(s);
     if (uv_timer_get_repeat(t) != period)
         uv_timer_set_repeat(t, period); /* CONFIG SET hz */
-    int64_t now = server_wall_ms();
+    server_refresh_clock(s);
+    int64_t now = server_loop_wall_ms(s);
     clients_cron(s, now);
     expire_active_cycle(s, now, 1);
     if (s->cfg.maxmemory > 0 && rd_used_memory() > s->cfg.maxmemory)
@@ -364,6 +386,7 @@ int server_start(server *s)
         loop_ready = 1;
     }
     s->loop = &loop_storage;
+    server_refresh_clock(s);
     if (s->next_client_id == 0)
         s->next_client_id = 1;
     if (open_listeners(s) != 0) {

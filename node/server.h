@@ -128,6 +128,7 @@ typedef struct server {
     db dbs[SERVER_DBNUM_MAX];
     prng rng;                       /* seeds handed to command execution (entry seeds) */
     int64_t last_entry_ms;          /* keeps entry time monotonic */
+    int64_t wall_offset_ms;         /* wall clock - uv_now(loop), see server_loop_wall_ms */
 
     char run_id[41];                /* 40 hex chars */
     int64_t start_ms;
@@ -152,8 +153,13 @@ extern server g_server;
 
 /* Wall clock in ms (only for things outside command execution: stats, client ages). */
 int64_t server_wall_ms(void);
-/* Monotonic time in ms. */
+/* Monotonic time in ms / µs (durations: slowlog, time budgets). */
 int64_t server_mono_ms(void);
+int64_t server_mono_us(void);
+/* Wall clock as of this loop iteration (no system call); refreshed by
+ * server_refresh_clock, which the cron calls. */
+int64_t server_loop_wall_ms(const server *s);
+void server_refresh_clock(server *s);
 /* Time for the next batch of command execution: wall clock, never below the previous. */
 int64_t server_next_entry_ms(server *s);
 void server_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
