@@ -1,0 +1,289 @@
+#!/usr/bin/env bash
+# bench/run.sh [BUILD_DIR] — redraft-node against Debian's redis-server in one run.
+#
+# Starts BUILD_DIR/bin/redraft-node and redis-server with the same flags (`--bind
+# 127.0.0.1 --save '' --appendonly no --dir <scratch>`, no persistence), each on a free
+# loopback port, then:
+#   1. throughput: redis-benchmark -t set,get,incr,mset -n N -c 50 at -P 1 and -P 16,
+#      one test at a time, alternating which server goes first, and prints requests per
+#      second for both and the ratio redraft / redis-server (higher is better);
+#   2. memory: FLUSHALL, load K keys `key:NNNNNNN` -> 16-byte values through
+#      `redis-cli --pipe`, and compare INFO memory's used_memory (ratio redraft /
+#      redis-server, lower is better).
+# Both servers are stopped by PID when the script exits, however it exits.
+# The last line is a one-line summary. Exit status: 0 when every measurement was taken
+# (whether or not the targets were met), 1 when a server failed or a tool errored.
+#
+# Environment overrides (defaults are the issue's figures):
+#   BENCH_N=1000000          requests per redis-benchmark test
+#   BENCH_KEYS=1000000       keys loaded for the memory comparison
+#   BENCH_CLIENTS=50         redis-benchmark -c
+#   BENCH_TESTS=set,get,incr,mset
+#   BENCH_PIPELINES="1 16"   redis-benchmark -P values
+#   BENCH_TIMEOUT=900        seconds allowed for one redis-benchmark run
+#   BENCH_ROUNDS=1           repeat the throughput runs and keep each server's best
+#                            (use 2-3 on a busy machine: other load skews single runs)
+#   BENCH_REDRAFT_ARGS=""    extra flags for redraft-node, e.g. "--maxmemory 1gb"
+set -euo pipefail
+
+BUILD=${1:-build}
+N=${BENCH_N:-1000000}
+KEYS=${BENCH_KEYS:-1000000}
+CLIENTS=${BENCH_CLIENTS:-50}
+TESTS=${BENCH_TESTS:-set,get,incr,mset}
+PIPELINES=${BENCH_PIPELINES:-1 16}
+RUN_TIMEOUT=${BENCH_TIMEOUT:-900}
+ROUNDS=${BENCH_ROUNDS:-1}
+EXTRA_ARGS=${BENCH_REDRAFT_ARGS:-}
+
+die() { echo "bench: $*" >&2; exit 1; }
+
+for tool in redis-server redis-benchmark redis-cli python3 timeout awk; do
+  command -v "$tool" >/dev/null || die "$tool not found (run \`make deps\`)"
+done
+NODE_BIN=$(cd "$BUILD" 2>/dev/null && pwd)/bin/redraft-node || true
+[ -x "$NODE_BIN" ] || die "no redraft-node in $BUILD/bin (run \`make build\`)"
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/redraft-bench.XXXXXX")
+REDIS_PID=""; NODE_PID=""
+
+stop_pid() {  # stop_pid PID: SIGTERM, up to 10 s grace, then SIGKILL; by PID only.
+  local pid=$1 i
+  [ -n "$pid" ] || return 0
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 100); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
+  wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+  stop_pid "$NODE_PID"
+  stop_pid "$REDIS_PID"
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'echo "bench: interrupted" >&2; exit 130' INT TERM
+
+# A loopback port that is free now, whose +10000 bus port is free too (as the tests do).
+free_port() {
+  python3 - "$@" <<'EOF'
+import socket, sys
+taken = {int(p) for p in sys.argv[1:]}
+for _ in range(200):
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
+    if port in taken or port + 10000 > 65535:
+        continue
+    try:
+        b = socket.socket(); b.bind(("127.0.0.1", port + 10000)); b.close()
+    except OSError:
+        continue
+    print(port); break
+else:
+    sys.exit("no free port")
+EOF
+}
+
+cli() { local port=$1; shift; timeout 60 redis-cli -h 127.0.0.1 -p "$port" "$@"; }
+
+wait_ready() {  # wait_ready NAME PORT PID LOG
+  local name=$1 port=$2 pid=$3 log=$4 i
+  for i in $(seq 300); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "bench: $name exited during start-up; its log:" >&2; tail -n 30 "$log" >&2; exit 1
+    fi
+    [ "$(timeout 2 redis-cli -h 127.0.0.1 -p "$port" PING 2>/dev/null)" = PONG ] && return 0
+    sleep 0.1
+  done
+  echo "bench: $name did not answer PING on port $port in 30 s; its log:" >&2; tail -n 30 "$log" >&2; exit 1
+}
+
+check_alive() {
+  if ! kill -0 "$REDIS_PID" 2>/dev/null; then
+    echo "bench: redis-server died; its log:" >&2; tail -n 30 "$TMP/redis.log" >&2; exit 1
+  fi
+  if ! kill -0 "$NODE_PID" 2>/dev/null; then
+    echo "bench: redraft-node died; its log:" >&2; tail -n 30 "$TMP/redraft.log" >&2; exit 1
+  fi
+}
+
+REDIS_PORT=$(free_port)
+NODE_PORT=$(free_port "$REDIS_PORT")
+mkdir -p "$TMP/redis" "$TMP/redraft"
+
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+  --dir "$TMP/redis" >"$TMP/redis.log" 2>&1 &
+REDIS_PID=$!
+# shellcheck disable=SC2086  # EXTRA_ARGS is a list of flags
+"$NODE_BIN" --port "$NODE_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$TMP/redraft" $EXTRA_ARGS \
+  >"$TMP/redraft.log" 2>&1 &
+NODE_PID=$!
+wait_ready redis-server "$REDIS_PORT" "$REDIS_PID" "$TMP/redis.log"
+wait_ready redraft-node "$NODE_PORT" "$NODE_PID" "$TMP/redraft.log"
+
+info_field() {  # info_field PORT SECTION FIELD
+  cli "$1" INFO "$2" 2>/dev/null | tr -d '\r' | awk -F: -v f="$3" '$1 == f { print $2; exit }'
+}
+
+redis_ver=$(info_field "$REDIS_PORT" server redis_version)
+node_ver=$(info_field "$NODE_PORT" server redraft_version)
+cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
+echo "== redraft benchmark"
+echo "redis-server ${redis_ver:-?} (pid $REDIS_PID, port $REDIS_PORT)  vs  redraft-node ${node_ver:-?} (pid $NODE_PID, port $NODE_PORT, $NODE_BIN)"
+echo "machine: $(nproc) CPUs${cpu:+, $cpu}; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "redis-benchmark -t $TESTS -n $N -c $CLIENTS -P {${PIPELINES// /,}} --csv, one test at a time, alternating which server goes first$( [ "$ROUNDS" = 1 ] || echo ", $ROUNDS rounds")"
+echo
+
+# bench_one PORT TEST PIPELINE -> prints requests/s, or fails.
+bench_one() {
+  local port=$1 test=$2 pipe=$3 out rps
+  if ! out=$(timeout "$RUN_TIMEOUT" redis-benchmark -h 127.0.0.1 -p "$port" -t "$test" -n "$N" \
+               -c "$CLIENTS" -P "$pipe" -q --csv 2>"$TMP/bench.err"); then
+    echo "bench: redis-benchmark -t $test -P $pipe against port $port failed:" >&2
+    tail -n 5 "$TMP/bench.err" >&2; printf '%s\n' "$out" | tail -n 5 >&2
+    return 1
+  fi
+  # CSV: "test","rps","avg_latency_ms",... — one data row after the header.
+  rps=$(printf '%s\n' "$out" | tr -d '\r' | awk -F'","' 'NR > 1 || $1 !~ /^"test$/ { if ($2 ~ /^[0-9.]+$/) { print $2; exit } }')
+  [ -n "$rps" ] || { echo "bench: no result in redis-benchmark output for -t $test -P $pipe:" >&2; printf '%s\n' "$out" >&2; return 1; }
+  echo "$rps"
+}
+
+label() {
+  case "$1" in mset) echo "MSET (10 keys)" ;; *) echo "$1" | tr '[:lower:]' '[:upper:]' ;; esac
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+
+ROWS=()   # "test|pipeline|redis_rps|redraft_rps", best of the rounds
+declare -A BEST=()
+fmt_row() { printf '%-16s %-6s %18s %18s %8s\n' "$@"; }
+max() { awk -v a="${1:-0}" -v b="$2" 'BEGIN { print (b + 0 > a + 0) ? b : a }'; }
+if [ "$ROUNDS" = 1 ]; then
+  fmt_row "test" "pipe" "redis-server rps" "redraft rps" "ratio"
+  fmt_row "----" "----" "----------------" "-----------" "-----"
+fi
+i=0
+for round in $(seq "$ROUNDS"); do
+  for pipe in $PIPELINES; do
+    for test in ${TESTS//,/ }; do
+      if [ $((i % 2)) = 0 ]; then
+        r=$(bench_one "$REDIS_PORT" "$test" "$pipe") || { check_alive; exit 1; }
+        d=$(bench_one "$NODE_PORT" "$test" "$pipe") || { check_alive; exit 1; }
+      else
+        d=$(bench_one "$NODE_PORT" "$test" "$pipe") || { check_alive; exit 1; }
+        r=$(bench_one "$REDIS_PORT" "$test" "$pipe") || { check_alive; exit 1; }
+      fi
+      i=$((i + 1))
+      check_alive
+      BEST["$test|$pipe|r"]=$(max "${BEST["$test|$pipe|r"]:-}" "$r")
+      BEST["$test|$pipe|d"]=$(max "${BEST["$test|$pipe|d"]:-}" "$d")
+      if [ "$ROUNDS" = 1 ]; then
+        fmt_row "$(label "$test")" "-P $pipe" "$r" "$d" "$(ratio "$d" "$r")x"
+      else
+        echo "round $round/$ROUNDS: $(label "$test") -P $pipe: redis-server $r rps, redraft $d rps ($(ratio "$d" "$r")x)"
+      fi
+    done
+  done
+done
+if [ "$ROUNDS" != 1 ]; then
+  echo
+  echo "best of $ROUNDS rounds:"
+  fmt_row "test" "pipe" "redis-server rps" "redraft rps" "ratio"
+  fmt_row "----" "----" "----------------" "-----------" "-----"
+fi
+for pipe in $PIPELINES; do
+  for test in ${TESTS//,/ }; do
+    r=${BEST["$test|$pipe|r"]}; d=${BEST["$test|$pipe|d"]}
+    ROWS+=("$(label "$test")|$pipe|$r|$d")
+    [ "$ROUNDS" = 1 ] || fmt_row "$(label "$test")" "-P $pipe" "$r" "$d" "$(ratio "$d" "$r")x"
+  done
+done
+# The figures only count if the commands really ran: the INCR runs must have left the
+# counter at N per run on both servers, and SET/MSET must have stored redis-benchmark's
+# 3-byte value (an error reply is as fast as a real one, so check).
+npipes=$(echo "$PIPELINES" | wc -w)
+for srv in "redis-server $REDIS_PORT" "redraft-node $NODE_PORT"; do
+  read -r name port <<<"$srv"
+  case ",$TESTS," in *,incr,*)
+    want=$((N * ROUNDS * npipes)); got=$(cli "$port" GET counter:__rand_int__)
+    [ "$got" = "$want" ] || { echo "bench: $name: counter:__rand_int__ is '$got' after the INCR runs, expected $want" >&2; exit 1; } ;;
+  esac
+  case ",$TESTS," in *,set,*|*,mset,*)
+    got=$(cli "$port" STRLEN key:__rand_int__)
+    [ "$got" = 3 ] || { echo "bench: $name: key:__rand_int__ has length '$got' after the SET runs, expected 3" >&2; exit 1; } ;;
+  esac
+done
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews the figures)"
+echo
+
+# ---- memory -----------------------------------------------------------------------
+echo "== memory: $KEYS keys key:NNNNNNN -> 16-byte values, loaded with redis-cli --pipe"
+LOAD="$TMP/load.resp"
+awk -v n="$KEYS" 'BEGIN {
+  for (i = 0; i < n; i++) {
+    k = sprintf("key:%07d", i); v = sprintf("value:%010d", i)
+    printf "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n", length(k), k, length(v), v
+  }
+}' >"$LOAD"
+
+mem_load() {  # mem_load NAME PORT -> prints "baseline used allocator_allocated rss"
+  local name=$1 port=$2 out errors base used size alloc rss
+  [ "$(cli "$port" FLUSHALL)" = OK ] || { echo "bench: FLUSHALL failed on $name" >&2; return 1; }
+  sleep 0.5
+  base=$(info_field "$port" memory used_memory)
+  out=$(timeout "$RUN_TIMEOUT" redis-cli -h 127.0.0.1 -p "$port" --pipe <"$LOAD" 2>&1) || {
+    echo "bench: redis-cli --pipe into $name failed:" >&2; printf '%s\n' "$out" | tail -n 5 >&2; return 1; }
+  errors=$(printf '%s\n' "$out" | awk -F'[:,] *' '/^errors:/ { print $2; exit }')
+  [ "$errors" = 0 ] || { echo "bench: redis-cli --pipe into $name reported errors:" >&2; printf '%s\n' "$out" | tail -n 5 >&2; return 1; }
+  size=$(cli "$port" DBSIZE)
+  [ "$size" = "$KEYS" ] || { echo "bench: $name DBSIZE is $size after loading $KEYS keys" >&2; return 1; }
+  sleep 0.5
+  used=$(info_field "$port" memory used_memory)
+  if [ -z "$base" ] || [ -z "$used" ]; then echo "bench: no used_memory in INFO memory of $name" >&2; return 1; fi
+  # Cross-checks from outside the server's own counter: jemalloc's allocated bytes and RSS.
+  alloc=$(info_field "$port" memory allocator_allocated)
+  rss=$(info_field "$port" memory used_memory_rss)
+  echo "$base $used ${alloc:-0} ${rss:-0}"
+}
+
+read -r r_base r_used r_alloc r_rss <<<"$(mem_load redis-server "$REDIS_PORT")" || { check_alive; exit 1; }
+[ -n "${r_used:-}" ] || { check_alive; exit 1; }
+read -r d_base d_used d_alloc d_rss <<<"$(mem_load redraft-node "$NODE_PORT")" || { check_alive; exit 1; }
+[ -n "${d_used:-}" ] || { check_alive; exit 1; }
+check_alive
+
+mib() { awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
+perkey() { awk -v u="$1" -v b="$2" -v n="$KEYS" 'BEGIN { printf "%.1f", (u - b) / n }'; }
+fmt_mem() { printf '%-14s %12s %12s %16s %10s %20s %12s\n' "$@"; }
+fmt_mem "server" "used_memory" "" "empty baseline" "bytes/key" "allocator_allocated" "rss"
+fmt_mem "redis-server" "$r_used" "($(mib "$r_used"))" "$r_base" "$(perkey "$r_used" "$r_base")" "$r_alloc" "$(mib "$r_rss")"
+fmt_mem "redraft-node" "$d_used" "($(mib "$d_used"))" "$d_base" "$(perkey "$d_used" "$d_base")" "$d_alloc" "$(mib "$d_rss")"
+mem_ratio=$(ratio "$d_used" "$r_used")
+echo "memory ratio redraft / redis-server: ${mem_ratio}x (lower is better)"
+echo
+
+# ---- summary ----------------------------------------------------------------------
+summary=""
+misses=()
+for pipe in $PIPELINES; do
+  stats=$(for row in "${ROWS[@]}"; do
+            IFS='|' read -r t p r d <<<"$row"
+            if [ "$p" = "$pipe" ]; then echo "$t|$r|$d"; fi
+          done | awk -F'|' '
+            { x = $3 / $2; s += log(x); n++; if (n == 1 || x < m) { m = x; mt = $1 } }
+            END { printf "%.2f|%.2f|%s", exp(s / n), m, mt }')
+  IFS='|' read -r gmean min mint <<<"$stats"
+  summary+="-P $pipe ${gmean}x (min ${min}x ${mint}); "
+  if awk -v m="$min" 'BEGIN { exit !(m < 1.0) }'; then misses+=("-P $pipe $mint ${min}x"); fi
+done
+if awk -v m="$mem_ratio" 'BEGIN { exit !(m > 1.0) }'; then misses+=("memory ${mem_ratio}x"); fi
+if [ "${#misses[@]}" = 0 ]; then
+  verdict="targets met (throughput >= 1.0x, memory <= 1.0x)"
+else
+  joined=$(IFS='|'; echo "${misses[*]}")
+  verdict="below target: ${joined//|/, }"
+fi
+echo "summary: redraft/redis-server throughput ${summary}memory ${mem_ratio}x; $verdict"
