@@ -442,6 +442,7 @@ static void run_requests(client *c, const char *buf, size_t len, size_t *pos)
     if (s->cfg.proto_max_bulk_len > 0)
         normal.max_bulk_len = s->cfg.proto_max_bulk_len;
     resp_limits_unauthenticated(&unauth);
+    s->batch_clock_us = server_mono_us(); /* see dispatch.c call() */
 
     while (!(c->flags & (CLIENT_CLOSING | CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP |
                          CLIENT_READ_PAUSED)) &&
@@ -462,6 +463,7 @@ static void run_requests(client *c, const char *buf, size_t len, size_t *pos)
         }
         dispatch_command(c, c->parser.argc, c->parser.argv);
     }
+    s->batch_clock_us = 0;
 }
 
 /* Runs what c->query holds and keeps only the unconsumed tail, at offset 0. */

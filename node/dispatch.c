@@ -117,9 +117,15 @@ static void call(server *s, client *c, command *cmd, int argc, rd_arg *argv, res
     s->current_client = c;
     c->flags |= CLIENT_IN_COMMAND;
 
-    long long start = server_mono_us();
+    /* Within a batch of pipelined requests the previous command's end is this one's
+     * start (one clock read per command instead of two; it adds this command's parse
+     * time, which is tiny next to slowlog thresholds). */
+    long long start = s->batch_clock_us ? s->batch_clock_us : server_mono_us();
     dispatch_execute(s, c, cmd, argc, argv, c->db_index, w);
-    long long duration = server_mono_us() - start;
+    long long end = server_mono_us();
+    long long duration = end - start;
+    if (s->batch_clock_us)
+        s->batch_clock_us = end;
 
     c->flags &= ~CLIENT_IN_COMMAND;
     s->current_client = outer;
@@ -263,12 +269,7 @@ void dispatch_propose_deletes(server *s, int dbid, const rd_arg *keys, int n, in
             kv *v = kvtable_find(&ctx.db->table, key, len, NULL);
             if (!v || !keyspace_is_expired(&ctx, v))
                 continue;
-            long long counted = s->stats.expired_keys;
-            size_t before = db_size(ctx.db);
-            keyspace_delete(&ctx, key, len);
-            /* Counted once, whether or not the keyspace counted it on its way out. */
-            if (db_size(ctx.db) < before && s->stats.expired_keys == counted)
-                s->stats.expired_keys++;
+            keyspace_delete(&ctx, key, len); /* counts stats.expired_keys */
         } else {
             if (keyspace_delete(&ctx, key, len))
                 s->stats.evicted_keys++;

@@ -128,6 +128,7 @@ typedef struct server {
     db dbs[SERVER_DBNUM_MAX];
     prng rng;                       /* seeds handed to command execution (entry seeds) */
     int64_t last_entry_ms;          /* keeps entry time monotonic */
+    int64_t batch_clock_us;         /* end of the previous command of this read batch, or 0 */
     int64_t wall_offset_ms;         /* wall clock - uv_now(loop), see server_loop_wall_ms */
 
     char run_id[41];                /* 40 hex chars */
