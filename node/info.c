@@ -6,6 +6,7 @@
  * server state at the moment of the call; nothing here is cached except facts that
  * cannot change while the process runs (uname, executable path). */
 #include "evict.h"
+#include "expire.h"
 #include "info.h"
 
 #include <stdio.h>
@@ -766,40 +767,18 @@ static void section_cluster(server *s, bytebuf *o)
     bytebuf_append_str(o, "# Cluster\r\ncluster_enabled:0\r\n");
 }
 
-/* Average remaining TTL (ms) of the keys with one, estimated from at most 4096 table
- * positions spread evenly over the database (Redis also estimates it by sampling). */
-static long long sample_avg_ttl(const db *d, int64_t now_ms)
-{
-    const kvtable *t = &d->table;
-    if (d->expires == 0 || t->used == 0)
-        return 0;
-    size_t step = t->used / 4096 + 1;
-    long long sum = 0, n = 0;
-    for (size_t pos = 0; pos < t->used; pos += step) {
-        const kv *v = kvtable_at(t, pos);
-        if (!v)
-            continue;
-        int64_t when = kv_expire(v);
-        if (when >= 0 && when > now_ms) {
-            sum += (long long)(when - now_ms);
-            n++;
-        }
-    }
-    return n ? sum / n : 0;
-}
-
 static void section_keyspace(server *s, bytebuf *o)
 {
     bytebuf_append_str(o, "# Keyspace\r\n");
     int dbs = s->cfg.databases > 0 && s->cfg.databases <= SERVER_DBNUM_MAX ? s->cfg.databases : SERVER_DBNUM_MAX;
-    int64_t now_ms = wall_usec() / 1000;
     for (int i = 0; i < dbs; i++) {
         const db *d = &s->dbs[i];
         size_t keys = db_size(d);
         if (keys == 0 && d->expires == 0)
             continue;
+        /* avg_ttl: the active expiry cycle's running estimate, as in Redis */
         bytebuf_appendf(o, "db%d:keys=%zu,expires=%zu,avg_ttl=%lld\r\n", i, keys, d->expires,
-                        sample_avg_ttl(d, now_ms));
+                        expire_avg_ttl(i));
     }
 }
 
