@@ -40,6 +40,16 @@ def free_port():
     raise RuntimeError("no free port")
 
 
+def wait_until(pred, timeout=10.0, step=0.02):
+    """Polls pred() until it is true or timeout seconds pass; returns its last value."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if pred():
+            return True
+        time.sleep(step)
+    return pred()
+
+
 class RespError(Exception):
     """An error reply (-ERR ... or !...). str(e) is the message without the dash."""
 

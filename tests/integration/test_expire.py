@@ -11,19 +11,10 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import NodeTestCase, RespError, main  # noqa: E402
+from harness import NodeTestCase, RespError, main, wait_until  # noqa: E402
 
 LLONG_MAX = 2**63 - 1
 NOT_INT = "ERR value is not an integer or out of range"
-
-
-def wait_until(pred, timeout=10.0, step=0.02):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(step)
-    return pred()
 
 
 class ExpireBase(NodeTestCase):

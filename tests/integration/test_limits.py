@@ -14,7 +14,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Client, Node, NodeTestCase, RespError, main  # noqa: E402
+from harness import Client, Node, NodeTestCase, RespError, main, wait_until  # noqa: E402
 
 
 def send_ignoring_close(sock, data):
@@ -23,15 +23,6 @@ def send_ignoring_close(sock, data):
         sock.sendall(data)
     except (BrokenPipeError, ConnectionResetError):
         pass
-
-
-def wait_for(pred, timeout=10.0, step=0.05):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(step)
-    return pred()
 
 
 class ProtocolErrors(NodeTestCase):
@@ -124,7 +115,7 @@ class QueryBufferLimit(NodeTestCase):
         self.assertTrue(big.is_closed())
         big.close()
         self.assertEqual(self.c.call("PING"), b"PONG")
-        self.assertTrue(wait_for(lambda: "Closing client that reached max query buffer length"
+        self.assertTrue(wait_until(lambda: "Closing client that reached max query buffer length"
                                  in self.node.output()), self.node.output())
 
     def test_bulk_below_limits_works(self):
@@ -169,7 +160,7 @@ class OutputBufferLimits(NodeTestCase):
         self.assertTrue(slow.is_closed(timeout=10))
         slow.close()
         self.assertEqual(self.c.call("ECHO", value), value.encode())
-        self.assertTrue(wait_for(lambda: "scheduled to be closed ASAP for overcoming of output buffer "
+        self.assertTrue(wait_until(lambda: "scheduled to be closed ASAP for overcoming of output buffer "
                                  "limits" in self.node.output()), self.node.output())
 
     def test_reading_client_with_big_replies_is_fine(self):
