@@ -85,7 +85,6 @@ void cmd_config_rewrite(exec_ctx *c)
 void cmd_config_help(exec_ctx *c)
 {
     static const char *const lines[] = {
-        "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "GET <pattern>",
         "    Return parameters matching the glob-like <pattern> and their values.",
         "SET <directive> <value>",
@@ -94,11 +93,7 @@ void cmd_config_help(exec_ctx *c)
         "    Reset statistics reported by the INFO command.",
         "REWRITE",
         "    Rewrite the configuration file.",
-        "HELP",
-        "    Prints this help.",
+        NULL,
     };
-    size_t n = sizeof lines / sizeof lines[0];
-    resp_write_array_len(c->w, (long long)n);
-    for (size_t i = 0; i < n; i++)
-        resp_write_simple_cstr(c->w, lines[i]);
+    reply_help(c, lines);
 }

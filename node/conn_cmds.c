@@ -35,18 +35,6 @@ static client *caller(exec_ctx *c)
     return c->client;
 }
 
-static void write_help(exec_ctx *c, const char *cmd, const char *const *lines, size_t n)
-{
-    resp_write_array_len(c->w, (long long)n + 3);
-    char head[96];
-    snprintf(head, sizeof head, "%s <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", cmd);
-    resp_write_simple_cstr(c->w, head);
-    for (size_t i = 0; i < n; i++)
-        resp_write_simple_cstr(c->w, lines[i]);
-    resp_write_simple_cstr(c->w, "HELP");
-    resp_write_simple_cstr(c->w, "    Prints this help.");
-}
-
 /* Redis's validateClientName / validateClientAttr: printable ASCII without spaces, so
  * CLIENT LIST stays splittable on spaces. */
 static int printable_word(const char *s, size_t len)
@@ -646,6 +634,7 @@ void cmd_client_help(exec_ctx *c)
         "    Protect current client connection from eviction.",
         "NO-TOUCH (ON|OFF)",
         "    Will not touch LRU/LFU stats when this mode is on.",
+        NULL,
     };
-    write_help(c, "CLIENT", lines, sizeof lines / sizeof lines[0]);
+    reply_help(c, lines);
 }

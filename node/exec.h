@@ -45,6 +45,9 @@ void reply_not_integer(exec_ctx *c);           /* ERR value is not an integer or
 void reply_not_float(exec_ctx *c);             /* ERR value is not a valid float */
 void reply_wrong_arity(exec_ctx *c);           /* ERR wrong number of arguments for '<name>' command */
 void reply_unknown_subcommand(exec_ctx *c);    /* ERR unknown subcommand '<x>'. Try <CMD> HELP. */
+/* Redis's addReplyHelp: "<CMD> <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+ * the NULL-terminated lines, then "HELP" / "    Prints this help.". */
+void reply_help(exec_ctx *c, const char *const *lines);
 
 /* Argument helpers: return 1 on success; on failure they reply the Redis error and
  * return 0. */

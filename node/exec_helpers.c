@@ -8,6 +8,7 @@
  * the error code, e.g. "ERR timeout is out of range"); a message without a code gets
  * "ERR " in front, as Redis's addReplyError does. */
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "command.h"
@@ -148,4 +149,26 @@ int arg_double(exec_ctx *c, int i, double *out)
 int arg_is(const exec_ctx *c, int i, const char *lower)
 {
     return i < c->argc && rd_strcaseeq(c->argv[i].ptr, c->argv[i].len, lower);
+}
+
+void reply_help(exec_ctx *c, const char *const *lines)
+{
+    size_t n = 0;
+    while (lines[n])
+        n++;
+    char name[32];
+    size_t len = c->argv[0].len < sizeof name - 1 ? c->argv[0].len : sizeof name - 1;
+    for (size_t i = 0; i < len; i++) {
+        char ch = c->argv[0].ptr[i];
+        name[i] = (ch >= 'a' && ch <= 'z') ? (char)(ch - 'a' + 'A') : ch;
+    }
+    name[len] = '\0';
+    char header[96];
+    snprintf(header, sizeof header, "%s <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", name);
+    resp_write_array_len(c->w, (long long)n + 3);
+    resp_write_simple_cstr(c->w, header);
+    for (size_t i = 0; i < n; i++)
+        resp_write_simple_cstr(c->w, lines[i]);
+    resp_write_simple_cstr(c->w, "HELP");
+    resp_write_simple_cstr(c->w, "    Prints this help.");
 }

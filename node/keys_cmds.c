@@ -613,7 +613,7 @@ void cmd_object_refcount(exec_ctx *c) {
 }
 
 void cmd_object_help(exec_ctx *c) {
-    static const char *help[] = {
+    static const char *const lines[] = {
         "ENCODING <key>",
         "    Return the kind of internal representation used in order to store the value",
         "    associated with a <key>.",
@@ -626,23 +626,9 @@ void cmd_object_help(exec_ctx *c) {
         "REFCOUNT <key>",
         "    Return the number of references of the value associated with the specified",
         "    <key>.",
-        "HELP",
-        "    Print this help.",
+        NULL,
     };
-    size_t nlines = sizeof(help) / sizeof(help[0]);
-    char name[32];
-    size_t len = c->argv[0].len < sizeof(name) - 1 ? c->argv[0].len : sizeof(name) - 1;
-    for (size_t i = 0; i < len; i++) {
-        char ch = c->argv[0].ptr[i];
-        name[i] = (ch >= 'a' && ch <= 'z') ? (char)(ch - 'a' + 'A') : ch;
-    }
-    name[len] = '\0';
-
-    resp_write_array_len(c->w, (long long)nlines + 1);
-    char header[96];
-    snprintf(header, sizeof(header), "%s <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", name);
-    resp_write_simple_cstr(c->w, header);
-    for (size_t i = 0; i < nlines; i++) resp_write_simple_cstr(c->w, help[i]);
+    reply_help(c, lines);
 }
 
 /* MEMORY USAGE key [SAMPLES count]: the key's kv (key, TTL and value, allocation

@@ -28,22 +28,6 @@
 
 /* ---- shared helpers --------------------------------------------------------------- */
 
-/* Redis's addReplyHelp: "<CMD> <subcommand> ..." header, the lines, then HELP. */
-static void reply_help(exec_ctx *c, const char *container, const char *const *lines)
-{
-    size_t n = 0;
-    while (lines[n])
-        n++;
-    char header[128];
-    snprintf(header, sizeof header, "%s <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", container);
-    resp_write_array_len(c->w, (long long)n + 3);
-    resp_write_simple_cstr(c->w, header);
-    for (size_t i = 0; i < n; i++)
-        resp_write_simple_cstr(c->w, lines[i]);
-    resp_write_simple_cstr(c->w, "HELP");
-    resp_write_simple_cstr(c->w, "    Prints this help.");
-}
-
 /* Redis's addReplySubcommandSyntaxError, for a subcommand given the wrong arguments. */
 static void reply_subcommand_syntax_error(exec_ctx *c)
 {
@@ -468,7 +452,7 @@ void cmd_command_help(exec_ctx *c)
         "    Return the keys and the access flags from a full command.",
         NULL,
     };
-    reply_help(c, "COMMAND", lines);
+    reply_help(c, lines);
 }
 
 /* ---- SLOWLOG ---------------------------------------------------------------------- */
@@ -528,7 +512,7 @@ void cmd_slowlog_help(exec_ctx *c)
         "    Reset the slowlog.",
         NULL,
     };
-    reply_help(c, "SLOWLOG", lines);
+    reply_help(c, lines);
 }
 
 /* ---- LATENCY ---------------------------------------------------------------------- */
@@ -706,7 +690,7 @@ void cmd_latency_help(exec_ctx *c)
         "    (default: reset all data for all event classes)",
         NULL,
     };
-    reply_help(c, "LATENCY", lines);
+    reply_help(c, lines);
 }
 
 /* ---- MEMORY ----------------------------------------------------------------------- */
@@ -900,7 +884,7 @@ void cmd_memory_help(exec_ctx *c)
         "    sampled up to <count> times (default: 5, 0 means sample all).",
         NULL,
     };
-    reply_help(c, "MEMORY", lines);
+    reply_help(c, lines);
 }
 
 /* ---- INFO, TIME, LASTSAVE --------------------------------------------------------- */
