@@ -47,6 +47,13 @@ static rtransport *from_inner(struct raft_uv_transport *inner)
     return inner->data;
 }
 
+/* Close callback for a stream nobody else will own (allocated by raft_uv_tcp with
+ * the raft allocator). */
+static void free_stream_cb(uv_handle_t *handle)
+{
+    raft_free(handle);
+}
+
 static void copy_inner_errmsg(rtransport *t)
 {
     /* raft_uv reads errors from base.errmsg; raft_uv_tcp writes them to inner's. */
@@ -74,8 +81,10 @@ static void set_nodelay(rtransport *t, struct uv_stream_s *stream)
  * hand the stream to raft_uv (the `deliver` steps in the two callers) from its
  * completion callback. What that needs, beyond this function:
  * - pending handshakes kept in a list on rtransport; rtransport_close aborts them
- *   (uv_close the stream, finish outbound ones with RAFT_CANCELED) and the close
- *   callback waits until the list is empty, like pending_connects does now;
+ *   (uv_close the stream, finish outbound ones with RAFT_CANCELED) and
+ *   rtransport_inner_close_cb defers raft_uv's close callback until the list is
+ *   empty (today nothing is pending there: raft_uv_tcp finishes every connect
+ *   before its own close callback, so pending_connects is 0 by then);
  * - inbound: copy `address` (borrowed from raft_uv_tcp only during its callback);
  * - outbound: keep the rtransport_connect alive until the handshake ends;
  * - a failed handshake: uv_close the stream; outbound completes with
@@ -97,11 +106,11 @@ static void rtransport_inner_accept_cb(struct raft_uv_transport *inner, raft_id 
     if (t->closing || t->accept_cb == NULL) {
         /* raft_uv_tcp does not call us after close; be safe anyway: nobody would
          * own the stream, so close it here. */
-        uv_close((uv_handle_t *)stream, (uv_close_cb)raft_free);
+        uv_close((uv_handle_t *)stream, free_stream_cb);
         return;
     }
     if (rtransport_stream_ready(t, stream) != 0) {
-        uv_close((uv_handle_t *)stream, (uv_close_cb)raft_free);
+        uv_close((uv_handle_t *)stream, free_stream_cb);
         return;
     }
     t->stats.accepted++;
@@ -118,12 +127,19 @@ static void rtransport_inner_connect_cb(struct raft_uv_connect *inner_req,
     free(c);
     t->pending_connects--;
 
-    if (status == 0 && rtransport_stream_ready(t, stream) == 0)
+    if (status == 0 && rtransport_stream_ready(t, stream) != 0) {
+        /* Rejected by the hook: nobody else will own the stream. */
+        uv_close((uv_handle_t *)stream, free_stream_cb);
+        status = RAFT_NOCONNECTION;
+    }
+    if (status == 0) {
         t->stats.connected++;
-    else
+    } else {
         t->stats.connect_failed++;
-    /* deliver: on success raft_uv owns the stream now; on failure stream is NULL. */
-    outer->cb(outer, status == 0 ? stream : NULL, status);
+        stream = NULL;
+    }
+    /* deliver: on success raft_uv owns the stream now. */
+    outer->cb(outer, stream, status);
 }
 
 static int rtransport_init_cb(struct raft_uv_transport *base, raft_id id,
@@ -173,15 +189,16 @@ static int rtransport_connect_cb(struct raft_uv_transport *base,
     c->id = id;
     req->cb = cb; /* as raft_uv_tcp does for its own requests */
 
+    t->pending_connects++; /* before the call, in case a callback ever runs inside it */
     rv = t->inner.connect(&t->inner, &c->inner_req, id, address,
                           rtransport_inner_connect_cb);
     if (rv != 0) {
         /* Synchronous failure: no callback will fire; raft_uv retries later. */
+        t->pending_connects--;
         copy_inner_errmsg(t);
         free(c);
         return rv;
     }
-    t->pending_connects++;
     return 0;
 }
 
@@ -222,8 +239,11 @@ int rtransport_init(rtransport *t, uv_loop_t *loop)
     t->inner.data = t;
     rv = raft_uv_tcp_init(&t->inner, loop);
     if (rv != 0) {
-        snprintf(t->base.errmsg, sizeof t->base.errmsg, "raft_uv_tcp_init: %s",
-                 t->inner.errmsg[0] != '\0' ? t->inner.errmsg : raft_strerror(rv));
+        if (t->inner.errmsg[0] != '\0')
+            copy_inner_errmsg(t);
+        else
+            snprintf(t->base.errmsg, sizeof t->base.errmsg, "raft_uv_tcp_init: %s",
+                     raft_strerror(rv));
         return rv;
     }
     t->inner.data = t; /* documented to survive; set again so it can't be lost */
@@ -248,8 +268,15 @@ int rtransport_set_bind_address(rtransport *t, const char *address)
         snprintf(t->base.errmsg, sizeof t->base.errmsg, "transport not initialised");
         return RAFT_INVALID;
     }
+    if (t->bind_set) {
+        /* raft_uv_tcp would overwrite (and leak) the previous copy. */
+        snprintf(t->base.errmsg, sizeof t->base.errmsg, "bind address already set");
+        return RAFT_INVALID;
+    }
     rv = raft_uv_tcp_set_bind_address(&t->inner, address);
-    if (rv != 0)
+    if (rv == 0)
+        t->bind_set = true;
+    else
         snprintf(t->base.errmsg, sizeof t->base.errmsg, "bad bind address '%s': %s",
                  address, raft_strerror(rv));
     return rv;
@@ -259,6 +286,8 @@ void rtransport_fini(rtransport *t)
 {
     if (!t->inner_ready)
         return;
+    if (t->closing && !t->closed)
+        return; /* misuse: raft_uv_tcp still closing; leak rather than use-after-free */
     raft_uv_tcp_close(&t->inner);
     t->inner_ready = false;
 }

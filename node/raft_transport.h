@@ -25,9 +25,9 @@
  *                         // callbacks fire, with RAFT_CANCELED) and stops
  *                         // accepting, then fires raft_uv's close callback.
  *   in cb: raft_uv_close(&io); rtransport_fini(&t);  // frees raft_uv_tcp's memory
- * If raft_uv_init or raft_init fails, rtransport_fini is still the one cleanup call
- * (raft_uv never started the transport, or base.close has not been called and the
- * loop must still be run until raft_close's callback in the raft_init-ok case).
+ * If raft_uv_init or raft_init fails, nothing is listening or connecting yet:
+ * raft_uv_close (if raft_uv_init succeeded) and rtransport_fini release everything.
+ * Never call rtransport_fini while raft_uv may still use the transport.
  */
 #ifndef REDRAFT_RAFT_TRANSPORT_H
 #define REDRAFT_RAFT_TRANSPORT_H
@@ -59,10 +59,11 @@ typedef struct rtransport {
     struct raft_uv_transport base;
     /* libraft's TCP transport that does the real work. inner.data == this. */
     struct raft_uv_transport inner;
-    uv_loop_t *loop;
+    uv_loop_t *loop;                      /* for the future handshake's timers/streams */
     raft_uv_accept_cb accept_cb;          /* raft_uv's, from base.listen */
     raft_uv_transport_close_cb close_cb;  /* raft_uv's, from base.close */
     unsigned pending_connects;            /* wrapper connect requests not yet finished */
+    bool bind_set;                        /* rtransport_set_bind_address succeeded */
     bool inner_ready;                     /* raft_uv_tcp_init succeeded, not yet fini'd */
     bool closing;                         /* base.close called */
     bool closed;                          /* inner close callback fired */
@@ -75,7 +76,8 @@ typedef struct rtransport {
 int rtransport_init(rtransport *t, uv_loop_t *loop);
 
 /* Bind the listening socket to `address` ("a.b.c.d:port", same port as the raft
- * address) instead of the raft address. Before raft_init. 0 or a RAFT_* code. */
+ * address) instead of the raft address. Before raft_init, at most once (a second
+ * call returns RAFT_INVALID). 0 or a RAFT_* code. */
 int rtransport_set_bind_address(rtransport *t, const char *address);
 
 /* The interface to pass to raft_uv_init. */
@@ -85,7 +87,9 @@ static inline struct raft_uv_transport *rtransport_base(rtransport *t)
 }
 
 /* Release raft_uv_tcp's memory. Call once raft_uv no longer uses the transport:
- * after the raft_close callback (or when raft_init never succeeded). Idempotent. */
+ * after the raft_close callback (or when raft_start never ran). Idempotent. Called
+ * between base.close and its callback it does nothing (freeing then would be a
+ * use-after-free inside raft_uv_tcp). */
 void rtransport_fini(rtransport *t);
 
 #endif
