@@ -151,6 +151,12 @@ bench_one() {
   echo "$rps"
 }
 
+# CPU time (user + system, clock ticks) a process has used so far: /proc/PID/stat fields
+# 14 and 15. Requests per second depend on the benchmark client and the scheduler as
+# much as on the server; CPU per request is the server's own cost.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+CPU_R=0; CPU_D=0; REQS=0
+
 label() {
   case "$1" in mset) echo "MSET (10 keys)" ;; *) echo "$1" | tr '[:lower:]' '[:upper:]' ;; esac
 }
@@ -169,6 +175,7 @@ i=0
 for round in $(seq "$ROUNDS"); do
   for pipe in $PIPELINES; do
     for test in ${TESTS//,/ }; do
+      cr0=$(cpu_ticks "$REDIS_PID"); cd0=$(cpu_ticks "$NODE_PID")
       if [ $((i % 2)) = 0 ]; then
         r=$(bench_one "$REDIS_PORT" "$test" "$pipe") || { check_alive; exit 1; }
         d=$(bench_one "$NODE_PORT" "$test" "$pipe") || { check_alive; exit 1; }
@@ -176,6 +183,8 @@ for round in $(seq "$ROUNDS"); do
         d=$(bench_one "$NODE_PORT" "$test" "$pipe") || { check_alive; exit 1; }
         r=$(bench_one "$REDIS_PORT" "$test" "$pipe") || { check_alive; exit 1; }
       fi
+      CPU_R=$((CPU_R + $(cpu_ticks "$REDIS_PID") - cr0)); CPU_D=$((CPU_D + $(cpu_ticks "$NODE_PID") - cd0))
+      REQS=$((REQS + N))
       i=$((i + 1))
       check_alive
       BEST["$test|$pipe|r"]=$(max "${BEST["$test|$pipe|r"]:-}" "$r")
@@ -216,6 +225,9 @@ for srv in "redis-server $REDIS_PORT" "redraft-node $NODE_PORT"; do
     [ "$got" = 3 ] || { echo "bench: $name: key:__rand_int__ has length '$got' after the SET runs, expected 3" >&2; exit 1; } ;;
   esac
 done
+HZ_TICKS=$(getconf CLK_TCK)
+cpu_us() { awk -v t="$1" -v n="$REQS" -v hz="$HZ_TICKS" 'BEGIN { printf "%.2f", t * 1000000 / hz / n }'; }
+echo "server CPU per request over all runs above (user+system): redis-server $(cpu_us "$CPU_R") µs, redraft $(cpu_us "$CPU_D") µs ($(ratio "$CPU_D" "$CPU_R")x, lower is better)"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews the figures)"
 echo
 
