@@ -544,6 +544,11 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
     }
     c->net_input_bytes += (uint64_t)nread;
     s->stats.total_net_input_bytes += nread;
+    /* The commands of this read share one time, and it must not lag the real clock:
+     * the cron-refreshed offset plus libuv's (coarse, truncated) uv_now can be 1-2 ms
+     * behind, so a PXAT/EXAT a client computed just before could read back as a TTL
+     * longer than it asked for. Two vDSO clock reads per read batch. */
+    server_refresh_clock(s);
     c->last_interaction_ms = server_loop_wall_ms(s);
 
     client *outer = processing;

@@ -58,7 +58,9 @@ void cmd_config_resetstat(exec_ctx *c)
     long long dirty = st->dirty; /* a persistence counter in Redis, not a statistic */
     memset(st, 0, sizeof *st);
     st->dirty = dirty;
-    st->ops_sample_last_ms = server_wall_ms();
+    /* server.c's sample_ops() measures on the monotonic clock: a wall-clock value here
+     * would stop the instantaneous_ops_per_sec samples for good. */
+    st->ops_sample_last_ms = server_mono_ms();
     for (int i = 0; i < command_table_count(); i++) {
         command *cmd = command_table_at(i);
         memset(&cmd->stats, 0, sizeof cmd->stats);

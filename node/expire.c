@@ -13,6 +13,7 @@
  * out first because a proposal may be applied (and the kv freed) synchronously. */
 #include "expire.h"
 
+#include <limits.h>
 #include <string.h>
 
 #include "bytebuf.h"
@@ -63,7 +64,7 @@ long long expire_avg_ttl(int dbid)
 
 typedef struct step_result {
     unsigned long sampled, expired;
-    long long ttl_sum;
+    double ttl_sum; /* TTLs may be near LLONG_MAX (PXAT): a long long sum overflows */
     unsigned long ttl_samples;
 } step_result;
 
@@ -105,7 +106,7 @@ static void expire_step(server *s, int dbid, int64_t now_ms, unsigned long want,
             lens[nkeys++] = kv_keylen(v);
             r->expired++;
         } else {
-            r->ttl_sum += deadline - now_ms;
+            r->ttl_sum += (double)(deadline - now_ms);
             r->ttl_samples++;
         }
     }
@@ -181,7 +182,8 @@ void expire_active_cycle(server *s, int64_t now_ms, int slow)
             total_sampled += r.sampled;
             total_expired += r.expired;
             if (r.ttl_samples) {
-                long long avg = r.ttl_sum / (long long)r.ttl_samples;
+                double mean = r.ttl_sum / (double)r.ttl_samples;
+                long long avg = mean >= 9.2e18 ? LLONG_MAX : (long long)mean;
                 if (st.avg_ttl[dbid] == 0)
                     st.avg_ttl[dbid] = avg;
                 st.avg_ttl[dbid] = (st.avg_ttl[dbid] / 50) * 49 + avg / 50;

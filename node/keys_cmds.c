@@ -20,6 +20,7 @@
 
 #include "command.h"
 #include "commands.h"
+#include "evict.h"
 #include "exec.h"
 #include "keys_cmds.h"
 #include "keyspace.h"
@@ -211,7 +212,9 @@ static void ttl_generic(exec_ctx *c, int in_ms, int absolute) {
     }
     long long t = absolute ? expire : expire - c->now_ms;
     if (t < 0) t = 0;
-    resp_write_int(c->w, in_ms ? t : (t + 500) / 1000);
+    /* Redis's (t + 500) / 1000, without its overflow for a deadline near LLONG_MAX
+     * (PEXPIREAT / SET PXAT accept LLONG_MAX). */
+    resp_write_int(c->w, in_ms ? t : t / 1000 + (t % 1000 >= 500));
 }
 
 void cmd_ttl(exec_ctx *c) { ttl_generic(c, 0, 0); }
@@ -436,6 +439,21 @@ void cmd_randomkey(exec_ctx *c) {
  * RENAME RENAMENX COPY
  * ---------------------------------------------------------------------------------- */
 
+/* Stores v (with its own TTL and access data) under its key, which exists iff `exists`.
+ * Redis deletes an existing destination and adds the new object; its dict puts the key
+ * back in the same bucket, so a SCAN in progress still returns it. Here an overwrite
+ * must keep the key's seq (its dense position) for the same guarantee, which is what
+ * keyspace_set does; the LRU/LFU data stays v's. */
+static void store_over(exec_ctx *c, kv *v, int exists) {
+    if (!exists) {
+        keyspace_add(c, v);
+        return;
+    }
+    uint32_t lru = v->lru;
+    v = keyspace_set(c, v, 0);
+    if (lru) v->lru = lru;
+}
+
 static void rename_generic(exec_ctx *c, int nx) {
     const rd_arg *from = &c->argv[1], *to = &c->argv[2];
     kv *src = keyspace_lookup_write(c, from->ptr, from->len);
@@ -450,21 +468,21 @@ static void rename_generic(exec_ctx *c, int nx) {
         return;
     }
     /* Also drops a logically expired destination, so it counts as absent. */
-    if (keyspace_lookup_write(c, to->ptr, to->len) && nx) {
+    int dst_exists = keyspace_lookup_write(c, to->ptr, to->len) != NULL;
+    if (dst_exists && nx) {
         resp_write_int(c->w, 0);
         return;
     }
 
     /* The value moves to the new key with its TTL and access data: strings are copied
      * into the new kv, collections hand their pointer over, so the old kv is freed
-     * without its value (kv_free skips a NULL value). As in Redis, an existing
-     * destination is deleted and the moved key added as a new key. */
+     * without its value (kv_free skips a NULL value). An existing destination is
+     * overwritten in place (store_over). */
     kv *moved = kv_dup_with_key(src, to->ptr, to->len, NULL);
     moved = kv_set_expire(moved, kv_expire(src));
     if (kv_type(src) != OBJ_STRING) kv_set_ptr(src, NULL);
     keyspace_delete(c, from->ptr, from->len);
-    keyspace_delete(c, to->ptr, to->len);
-    keyspace_add(c, moved);
+    store_over(c, moved, dst_exists);
 
     keyspace_modified(c, from->ptr, from->len);
     keyspace_modified(c, to->ptr, to->len);
@@ -518,7 +536,8 @@ void cmd_copy(exec_ctx *c) {
     /* The destination database gets its own context: same clock, randomness, flags. */
     exec_ctx dc = *c;
     dc.db = dst_db;
-    if (keyspace_lookup_write(&dc, to->ptr, to->len) && !replace) {
+    int dst_exists = keyspace_lookup_write(&dc, to->ptr, to->len) != NULL;
+    if (dst_exists && !replace) {
         resp_write_int(c->w, 0);
         return;
     }
@@ -531,13 +550,12 @@ void cmd_copy(exec_ctx *c) {
             return;
         }
     }
-    /* A new object, as Redis's dup: same value and TTL, fresh access data (lru 0 makes
-     * keyspace_add initialise it). REPLACE deletes the old destination first. */
+    /* A new object, as Redis's dup: same value and TTL, fresh access data. REPLACE
+     * overwrites the old destination in place (store_over). */
     kv *copy = kv_dup_with_key(src, to->ptr, to->len, copy_ptr);
     copy = kv_set_expire(copy, kv_expire(src));
-    copy->lru = 0;
-    keyspace_delete(&dc, to->ptr, to->len);
-    keyspace_add(&dc, copy);
+    copy->lru = c->srv ? evict_lru_initial(c->srv, c->now_ms) : keyspace_lru_clock(c->now_ms);
+    store_over(&dc, copy, dst_exists);
     keyspace_modified(&dc, to->ptr, to->len);
     c->dirty = dc.dirty;
     resp_write_int(c->w, 1);

@@ -47,7 +47,9 @@ void monitor_feed(server *s, const client *c, int dbid, int argc, const rd_arg *
     bytebuf line;
     bytebuf_init(&line);
     size_t monitors = 0;
-    for (client *m = s->clients; m; m = m->next) {
+    client *next;
+    for (client *m = s->clients; m; m = next) {
+        next = m->next; /* client_flush may close m (output limit), unlinking it */
         if (!(m->flags & CLIENT_MONITOR))
             continue;
         monitors++; /* counted until it leaves the list, closing or not */

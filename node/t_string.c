@@ -53,6 +53,19 @@ static void reply_string_value(exec_ctx *c, const kv *v)
     resp_write_bulk(c->w, p, len);
 }
 
+/* The commands that reply the old value (GETSET, GETDEL, GETEX, SET ... GET) read it in
+ * Redis through lookupKeyRead, which counts keyspace hits/misses; the write lookup here
+ * does not, so they count it themselves. */
+static void count_value_read(exec_ctx *c, const kv *v)
+{
+    if (!c->srv)
+        return;
+    if (v)
+        c->srv->stats.keyspace_hits++;
+    else
+        c->srv->stats.keyspace_misses++;
+}
+
 static void reply_string_too_long(exec_ctx *c)
 {
     resp_write_error(c->w, "ERR string exceeds maximum allowed size (proto-max-bulk-len)");
@@ -204,6 +217,7 @@ static void set_generic(exec_ctx *c, int flags, int val_i, int expire_i, const c
 
     kv *old = keyspace_lookup_write(c, key->ptr, key->len);
     if (flags & OPT_GET) {
+        count_value_read(c, old);
         if (old && kv_type(old) != OBJ_STRING) {
             reply_wrong_type(c);
             return;
@@ -285,6 +299,7 @@ void cmd_get(exec_ctx *c)
 static kv *lookup_string_for_write(exec_ctx *c, int *ok)
 {
     kv *v = keyspace_lookup_write(c, c->argv[1].ptr, c->argv[1].len);
+    count_value_read(c, v);
     *ok = 1;
     if (!v) {
         resp_write_null(c->w);
@@ -635,12 +650,18 @@ void cmd_incrbyfloat(exec_ctx *c)
     }
     char buf[LONG_DOUBLE_STR_MAX];
     size_t len = rd_ld2str(buf, sizeof buf, value);
+    /* Redis stores the result with createStringObject: embstr or raw, never int (OBJECT
+     * ENCODING shows it). The text layout is the same for both names. */
+    int enc = len <= KV_EMBSTR_MAX ? ENC_EMBSTR : ENC_RAW;
     if (v) {
-        kv *nv = kv_string_set(v, buf, len, 0);
+        kv *nv = kv_string_set(v, buf, len, 1);
+        kv_set_encoding(nv, enc);
         if (nv != v)
             keyspace_replaced(c, v, nv);
     } else {
-        keyspace_add(c, kv_new_string(key->ptr, key->len, buf, len, -1));
+        kv *nv = kv_string_set(kv_new_string(key->ptr, key->len, "", 0, -1), buf, len, 1);
+        kv_set_encoding(nv, enc);
+        keyspace_add(c, nv);
     }
     string_changed(c, 1);
     resp_write_bulk(c->w, buf, len);
@@ -707,7 +728,13 @@ void cmd_lcs(exec_ctx *c)
         resp_write_error(c->w, "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
         return;
     }
-    uint32_t *lcs = rd_malloc((size_t)bytes);
+    /* Redis's ztrymalloc: a table that cannot be allocated is an error reply, not a
+     * process abort (rd_malloc aborts). */
+    uint32_t *lcs = rd_try_malloc((size_t)bytes);
+    if (!lcs) {
+        resp_write_error(c->w, "ERR Insufficient memory, failed allocating transient memory for LCS");
+        return;
+    }
     const size_t row = (size_t)blen + 1;
 #define LCS_AT(i, j) lcs[(size_t)(i) * row + (j)]
     for (uint32_t j = 0; j <= blen; j++)

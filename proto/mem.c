@@ -26,6 +26,14 @@ void *rd_malloc(size_t size)
     return p;
 }
 
+void *rd_try_malloc(size_t size)
+{
+    void *p = malloc(size ? size : 1);
+    if (p)
+        atomic_fetch_add_explicit(&used_memory, malloc_usable_size(p), memory_order_relaxed);
+    return p;
+}
+
 void *rd_calloc(size_t n, size_t size)
 {
     void *p = calloc(n ? n : 1, size ? size : 1);

@@ -12,6 +12,9 @@
 void *rd_malloc(size_t size);
 void *rd_calloc(size_t n, size_t size);
 void *rd_realloc(void *ptr, size_t size);
+/* Like rd_malloc but returns NULL instead of aborting: for large transient buffers a
+ * command can refuse with an error (Redis's ztrymalloc, e.g. LCS's table). */
+void *rd_try_malloc(size_t size);
 void rd_free(void *ptr);
 char *rd_strndup(const char *s, size_t len);
 /* Bytes currently allocated through rd_* (usable sizes, as jemalloc reports them). */
