@@ -1,4 +1,4 @@
-"""Reviewer's connection-lifecycle tests: clients killed or shut down while they have
+"""Connection-lifecycle tests: clients killed or shut down while they have
 pipelined input or output in flight, output-limit closes while flushing, and
 statistics that CONFIG RESETSTAT must not break. Run under the ASan build to catch
 use-after-free / leaks on these paths."""

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Review regressions for the keyspace / string / keys commands.
+"""Regression tests for the keyspace, string and key commands.
 
 Each test pins a bug found in review (crash, sanitizer report or wrong reply); the
 node must stay alive and exit cleanly (NodeTestCase checks the sanitizer output)."""
