@@ -100,6 +100,8 @@ static command object_subcommands[] = {
     END,
 };
 
+/* @subtables@ (container commands' subcommand tables go above this line) */
+
 static command command_table[] = {
     /* connection */
     C("ping", cmd_ping, -1, F | S | CX, "@fast @connection", 0, 0, 0, "connection", "1.0.0", "Returns the server's liveliness response.", "O(1)"),
@@ -169,6 +171,24 @@ static command command_table[] = {
     C("decrby", cmd_decrby, 3, W | D | F, "@write @string @fast", 1, 1, 1, "string", "1.0.0", "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.", "O(1)"),
     C("incrbyfloat", cmd_incrbyfloat, 3, W | D | F, "@write @string @fast", 1, 1, 1, "string", "2.6.0", "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.", "O(1)"),
     C("lcs", cmd_lcs, -3, R, "@read @string @slow", 1, 2, 1, "string", "7.0.0", "Finds the longest common substring.", "O(N*M) where N and M are the lengths of s1 and s2, respectively"),
+    /* lists (t_list.c) */
+    /* @table:lists@ */
+    /* hashes (t_hash.c) */
+    /* @table:hashes@ */
+    /* sets (t_set.c) */
+    /* @table:sets@ */
+    /* sorted sets (t_zset.c) */
+    /* @table:sorted-sets@ */
+    /* bitmaps (t_bitmap.c) */
+    /* @table:bitmaps@ */
+    /* hyperloglog (t_hll.c) */
+    /* @table:hyperloglog@ */
+    /* sort (sort.c) */
+    /* @table:sort@ */
+    /* replication and raft (repl_cmds.c, raft_cmds.c) */
+    /* @table:replication-and-raft@ */
+    /* cluster (cluster_cmds.c) */
+    /* @table:cluster@ */
     END,
 };
 

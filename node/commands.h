@@ -118,4 +118,31 @@ command_proc cmd_decrby;
 command_proc cmd_incrbyfloat;
 command_proc cmd_lcs;
 
+/* lists (t_list.c) */
+/* @decl:lists@ */
+
+/* hashes (t_hash.c) */
+/* @decl:hashes@ */
+
+/* sets (t_set.c) */
+/* @decl:sets@ */
+
+/* sorted sets (t_zset.c) */
+/* @decl:sorted-sets@ */
+
+/* bitmaps (t_bitmap.c) */
+/* @decl:bitmaps@ */
+
+/* hyperloglog (t_hll.c) */
+/* @decl:hyperloglog@ */
+
+/* sort (sort.c) */
+/* @decl:sort@ */
+
+/* replication and raft (repl_cmds.c, raft_cmds.c) */
+/* @decl:replication-and-raft@ */
+
+/* cluster (cluster_cmds.c) */
+/* @decl:cluster@ */
+
 #endif

@@ -22,7 +22,6 @@
 #include "commands.h"
 #include "evict.h"
 #include "exec.h"
-#include "keys_cmds.h"
 #include "keyspace.h"
 #include "kv.h"
 #include "kvtable.h"
@@ -43,12 +42,6 @@
 /* The table's share of one key in MEMORY USAGE: its dense-array slot and index slot. */
 #define KV_TABLE_SLOT_BYTES (sizeof(uintptr_t) + sizeof(uint64_t))
 
-static void *(*copy_fns[16])(const void *);
-
-void keys_register_copy(int type, void *(*copy_ptr)(const void *ptr)) {
-    if (type >= 0 && type < (int)(sizeof(copy_fns) / sizeof(copy_fns[0])))
-        copy_fns[type] = copy_ptr;
-}
 
 /* Without a server (unit tests build bare contexts) the policy is noeviction. */
 static int policy_is_lfu(const exec_ctx *c) {
@@ -544,7 +537,8 @@ void cmd_copy(exec_ctx *c) {
 
     void *(*copy_ptr)(const void *) = NULL;
     if (kv_type(src) != OBJ_STRING) {
-        copy_ptr = copy_fns[kv_type(src)];
+        const kv_type_ops *ops = kv_type_get_ops(kv_type(src));
+        copy_ptr = ops ? ops->copy : NULL;
         if (!copy_ptr) {
             resp_write_error(c->w, "ERR unknown type object");
             return;

@@ -25,8 +25,7 @@ _Static_assert(sizeof(kv) == 16, "the kv header must stay 16 bytes");
 #define KV_EXPIRE_BYTES sizeof(int64_t)
 #define KV_STRLEN_BYTES sizeof(uint32_t)
 
-static void (*free_fns[KV_TYPES])(void *);
-static size_t (*usage_fns[KV_TYPES])(const void *);
+static const kv_type_ops *type_ops[KV_TYPES];
 
 static void kv_panic(const char *what)
 {
@@ -189,23 +188,22 @@ void kv_free(kv *v)
         return;
     if (!is_string(v)) {
         void *p = kv_ptr(v);
-        void (*fn)(void *) = free_fns[kv_type(v)];
-        if (p && fn)
-            fn(p);
+        const kv_type_ops *ops = type_ops[kv_type(v)];
+        if (p && ops && ops->free)
+            ops->free(p);
     }
     rd_free(v);
 }
 
-void kv_register_free(int type, void (*free_ptr)(void *))
+void kv_register_type(int type, const kv_type_ops *ops)
 {
     if (type > OBJ_STRING && type < KV_TYPES)
-        free_fns[type] = free_ptr;
+        type_ops[type] = ops;
 }
 
-void kv_register_memory_usage(int type, size_t (*usage)(const void *ptr))
+const kv_type_ops *kv_type_get_ops(int type)
 {
-    if (type > OBJ_STRING && type < KV_TYPES)
-        usage_fns[type] = usage;
+    return type > OBJ_STRING && type < KV_TYPES ? type_ops[type] : NULL;
 }
 
 void kv_set_encoding(kv *v, int encoding)
@@ -372,10 +370,10 @@ size_t kv_memory_usage(const kv *v)
 {
     size_t n = rd_alloc_size(v);
     if (!is_string(v)) {
-        size_t (*fn)(const void *) = usage_fns[kv_type(v)];
+        const kv_type_ops *ops = type_ops[kv_type(v)];
         void *p = kv_ptr(v);
-        if (fn && p)
-            n += fn(p);
+        if (ops && ops->memory_usage && p)
+            n += ops->memory_usage(p);
     }
     return n;
 }

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct bytebuf;
+
 /* Type and encoding numbers are Redis's (OBJECT ENCODING names come from these). */
 enum obj_type { OBJ_STRING = 0, OBJ_LIST = 1, OBJ_SET = 2, OBJ_ZSET = 3, OBJ_HASH = 4, OBJ_STREAM = 6 };
 enum obj_encoding {
@@ -45,11 +47,28 @@ kv *kv_new_ptr(const char *key, size_t klen, int type, int encoding, void *ptr, 
 kv *kv_dup_with_key(const kv *v, const char *key, size_t klen, void *(*copy_ptr)(const void *));
 /* Frees the kv and, for collection types, its value via the registered free function. */
 void kv_free(kv *v);
-/* Free functions for collection values, by type (issue 6 registers them). */
-void kv_register_free(int type, void (*free_ptr)(void *));
-/* Bytes a collection value uses beyond the kv itself (MEMORY USAGE, eviction), by type;
- * without one, kv_memory_usage counts only the kv allocation. */
-void kv_register_memory_usage(int type, size_t (*usage)(const void *ptr));
+/* What the keyspace needs from a collection type (lists, hashes, sets, zsets ...).
+ * Each type file fills one of these and registers it at start-up (types.c calls every
+ * family's register function). Strings are handled by kv.c itself.
+ *
+ * save/load are the snapshot format of a value: load(save(x)) must give a value that
+ * behaves identically from then on -- same iteration order, same internal layout
+ * (holes, sequence counters, encoding), so every layout-dependent choice (SPOP,
+ * HRANDFIELD, SSCAN cursors ...) is the same on a replica that reloaded a snapshot as
+ * on one that never did (shared/DESIGN.md, "The log entry and determinism"). */
+typedef struct kv_type_ops {
+    void (*free)(void *ptr);
+    size_t (*memory_usage)(const void *ptr);   /* bytes beyond the kv itself */
+    void *(*copy)(const void *ptr);            /* deep copy (COPY); NULL: not copyable */
+    /* Appends the value (and its encoding's internal state) to out. */
+    void (*save)(const void *ptr, int encoding, struct bytebuf *out);
+    /* Rebuilds a value from save's bytes; returns NULL on malformed input (never
+     * crashes, never reads outside p[0..len)). */
+    void *(*load)(const char *p, size_t len, int encoding);
+} kv_type_ops;
+void kv_register_type(int type, const kv_type_ops *ops);
+/* The ops of a type, or NULL (strings, unknown types). */
+const kv_type_ops *kv_type_get_ops(int type);
 
 static inline int kv_type(const kv *v) { return (int)(v->meta & 0xF); }
 static inline int kv_encoding(const kv *v) { return (int)((v->meta >> 4) & 0xF); }

@@ -23,6 +23,7 @@
 #include "info.h"
 #include "mem.h"
 #include "server.h"
+#include "types.h"
 
 #define RESERVED_FDS 32 /* Redis's CONFIG_MIN_RESERVED_FDS: logs, listeners, files */
 
@@ -215,6 +216,7 @@ int main(int argc, char **argv)
     }
     adjust_open_files_limit(&s->cfg);
     command_table_init();
+    types_register_all();
     if (server_start(s) != 0) {
         server_free(s);
         return 1;

@@ -201,8 +201,8 @@ static size_t fake_usage(const void *p)
 
 Test(kv, collections_free_copy_and_usage)
 {
-    kv_register_free(OBJ_LIST, fake_free);
-    kv_register_memory_usage(OBJ_LIST, fake_usage);
+    static const kv_type_ops fake_ops = {.free = fake_free, .memory_usage = fake_usage};
+    kv_register_type(OBJ_LIST, &fake_ops);
     frees = copies = 0;
     int *payload = rd_malloc(sizeof(int));
     *payload = 5;
@@ -225,8 +225,7 @@ Test(kv, collections_free_copy_and_usage)
     kv_free(moved);
     kv_free(c);
     cr_assert_eq(frees, 2);
-    kv_register_free(OBJ_LIST, NULL);
-    kv_register_memory_usage(OBJ_LIST, NULL);
+    kv_register_type(OBJ_LIST, NULL);
 }
 
 Test(kv, dup_string_keeps_value_and_ttl)

@@ -9,12 +9,14 @@
 #include "config.h"
 #include "keyspace.h"
 #include "server.h"
+#include "types.h"
 
 static inline void test_server_init(void)
 {
     server *s = &g_server;
     memset(&s->stats, 0, sizeof(s->stats));
     config_defaults(&s->cfg);
+    types_register_all();
     for (int i = 0; i < SERVER_DBNUM_MAX; i++)
         db_init(&s->dbs[i], i);
 }
