@@ -510,6 +510,31 @@ static const directive directives[] = {
     /* accepted for compatibility */
     BOOL("appendonly", 0, appendonly, "no"),
     SPECIAL("save", CF_MULTI_ARG | CF_NO_REWRITE, "", save, NULL),
+    /* value encodings */
+    NUM("hash-max-listpack-entries", CT_LL, CF_MEMORY, hash_max_listpack_entries, 0, LLONG_MAX, "128"),
+    NUM("hash-max-listpack-value", CT_LL, CF_MEMORY, hash_max_listpack_value, 0, LLONG_MAX, "64"),
+    NUM("list-max-listpack-size", CT_INT, 0, list_max_listpack_size, INT_MIN, INT_MAX, "-2"),
+    NUM("list-compress-depth", CT_INT, 0, list_compress_depth, 0, INT_MAX, "0"),
+    NUM("set-max-intset-entries", CT_LL, CF_MEMORY, set_max_intset_entries, 0, LLONG_MAX, "512"),
+    NUM("set-max-listpack-entries", CT_LL, CF_MEMORY, set_max_listpack_entries, 0, LLONG_MAX, "128"),
+    NUM("set-max-listpack-value", CT_LL, CF_MEMORY, set_max_listpack_value, 0, LLONG_MAX, "64"),
+    NUM("zset-max-listpack-entries", CT_LL, CF_MEMORY, zset_max_listpack_entries, 0, LLONG_MAX, "128"),
+    NUM("zset-max-listpack-value", CT_LL, CF_MEMORY, zset_max_listpack_value, 0, LLONG_MAX, "64"),
+    NUM("hll-sparse-max-bytes", CT_LL, CF_MEMORY, hll_sparse_max_bytes, 0, LLONG_MAX, "3000"),
+    /* cluster and Raft */
+    BOOL("cluster-enabled", CF_IMMUTABLE, cluster_enabled, "no"),
+    NUM("cluster-port", CT_INT, CF_IMMUTABLE, cluster_port, 0, 65535, "0"),
+    STR("cluster-announce-ip", CF_IMMUTABLE, cluster_announce_ip, ""),
+    NUM("raft-id", CT_ULL, CF_IMMUTABLE, raft_id, 0, 0, "0"),
+    STR("raft-bootstrap", CF_IMMUTABLE, raft_bootstrap, ""),
+    STR("raft-join", CF_IMMUTABLE, raft_join, ""),
+    {"masterauth", CT_STRING, CF_SENSITIVE, OFF(masterauth), 0, 0, "", NULL, NULL, NULL, NULL, NULL, NULL},
+    NUM("raft-election-timeout", CT_INT, CF_IMMUTABLE, raft_election_timeout, 50, 60000, "400"),
+    NUM("raft-heartbeat-timeout", CT_INT, CF_IMMUTABLE, raft_heartbeat_timeout, 5, 60000, "40"),
+    NUM("raft-snapshot-threshold", CT_LL, CF_IMMUTABLE, raft_snapshot_threshold, 16, LLONG_MAX, "16384"),
+    NUM("raft-snapshot-trailing", CT_LL, CF_IMMUTABLE, raft_snapshot_trailing, 0, LLONG_MAX, "4096"),
+    NUM("raft-max-inflight", CT_INT, CF_IMMUTABLE, raft_max_inflight, 1, 1 << 20, "1024"),
+    NUM("raft-segment-size", CT_ULL, CF_IMMUTABLE | CF_MEMORY, raft_segment_size, 0, 0, "8mb"),
 };
 
 #define NDIRECTIVES ((int)(sizeof directives / sizeof directives[0]))
@@ -768,6 +793,13 @@ void config_free(server_config *cfg)
     rd_free(cfg->logfile);
     rd_free(cfg->pidfile);
     cfg->dir = cfg->config_file = cfg->logfile = cfg->pidfile = NULL;
+    rd_free(cfg->cluster_announce_ip);
+    rd_free(cfg->raft_bootstrap);
+    rd_free(cfg->raft_join);
+    if (cfg->masterauth)
+        sodium_memzero(cfg->masterauth, strlen(cfg->masterauth));
+    rd_free(cfg->masterauth);
+    cfg->cluster_announce_ip = cfg->raft_bootstrap = cfg->raft_join = cfg->masterauth = NULL;
 }
 
 /* ---- one directive line -------------------------------------------------------------- */

@@ -78,6 +78,31 @@ typedef struct server_config {
     int daemonize;
     /* accepted for compatibility (redis-benchmark reads it); durability is Raft's */
     int appendonly;
+    /* value encodings (Redis's thresholds for the compact encodings) */
+    long long hash_max_listpack_entries;
+    long long hash_max_listpack_value;
+    int list_max_listpack_size;
+    int list_compress_depth;
+    long long set_max_intset_entries;
+    long long set_max_listpack_entries;
+    long long set_max_listpack_value;
+    long long zset_max_listpack_entries;
+    long long zset_max_listpack_value;
+    long long hll_sparse_max_bytes;
+    /* cluster and Raft (raft_node.h) */
+    int cluster_enabled;
+    int cluster_port;              /* Raft bus port; 0 = port + 10000 */
+    char *cluster_announce_ip;     /* address other processes use for us; "" = first bind / 127.0.0.1 */
+    unsigned long long raft_id;    /* 0 = the persisted one, or a new random id */
+    char *raft_bootstrap;          /* "id@host:busport,..." founders; "" = none */
+    char *raft_join;               /* "host:port" of a member's client port; "" = none */
+    char *masterauth;              /* password for this node's RESP calls to its peers */
+    int raft_election_timeout;     /* ms */
+    int raft_heartbeat_timeout;    /* ms */
+    long long raft_snapshot_threshold;
+    long long raft_snapshot_trailing;
+    int raft_max_inflight;
+    unsigned long long raft_segment_size;
 } server_config;
 
 typedef struct slowlog_entry {
