@@ -6,7 +6,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 PORT ?= 6379
 
-.PHONY: all deps build build-asan test test-release test-asan cluster bench clean
+.PHONY: all deps build build-asan test test-release test-asan cluster cluster-stop bench bench-raft clean
 
 all: build
 
@@ -35,8 +35,17 @@ test-asan: build-asan
 test: build build-asan
 	@bash scripts/run-tests.sh $(BUILD) $(ASAN_BUILD)
 
+# A three-node shard in the background (scripts/local-cluster), nodes from port 7000;
+# `make cluster PORT=7100` moves it, `make cluster-stop` stops it.
 cluster: build
-	@bash scripts/cluster.sh $(BUILD) $(PORT)
+	@bash scripts/cluster.sh $(BUILD) $(if $(filter command line environment,$(origin PORT)),$(PORT),7000)
+
+cluster-stop:
+	@python3 scripts/local-cluster stop --dir run
+
+# The Raft shard against redis-server with fsync (bench/raft.sh).
+bench-raft: build
+	@bash bench/raft.sh $(BUILD)
 
 bench: build
 	@bash bench/run.sh $(BUILD)

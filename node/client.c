@@ -48,6 +48,12 @@
 static char shared_read[SHARED_READ_LEN];
 static client *pending_head;  /* clients queued for the once-per-iteration write */
 static client *processing;    /* client whose requests are being run (no re-entry) */
+static client *unblocked_head; /* clients to resume (client_run_unblocked) */
+
+/* Clients by id, for replies that arrive later (Raft apply, admin callbacks): open
+ * addressing with linear probing and backward-shift deletion; ids are never reused. */
+static client **by_id;
+static size_t by_id_size, by_id_count; /* size: power of two or 0 */
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
 static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf);
@@ -82,6 +88,72 @@ static void pending_remove(client *c)
     c->pending_prev = c->pending_next = NULL;
 }
 
+/* ---- lookup by id -------------------------------------------------------------------- */
+
+static size_t id_slot(uint64_t id)
+{
+    id ^= id >> 33;
+    id *= UINT64_C(0xff51afd7ed558ccd);
+    id ^= id >> 33;
+    return (size_t)id & (by_id_size - 1);
+}
+
+static void by_id_insert(client *c)
+{
+    if ((by_id_count + 1) * 2 > by_id_size) {
+        size_t old_size = by_id_size;
+        client **old = by_id;
+        by_id_size = old_size ? old_size * 2 : 64;
+        by_id = rd_calloc(by_id_size, sizeof *by_id);
+        by_id_count = 0;
+        for (size_t i = 0; i < old_size; i++)
+            if (old[i])
+                by_id_insert(old[i]);
+        rd_free(old);
+    }
+    size_t i = id_slot(c->id);
+    while (by_id[i])
+        i = (i + 1) & (by_id_size - 1);
+    by_id[i] = c;
+    by_id_count++;
+}
+
+static void by_id_remove(client *c)
+{
+    if (!by_id_size)
+        return;
+    size_t i = id_slot(c->id);
+    while (by_id[i] && by_id[i] != c)
+        i = (i + 1) & (by_id_size - 1);
+    if (!by_id[i])
+        return;
+    by_id[i] = NULL;
+    by_id_count--;
+    /* Backward shift: re-place the rest of the probe run. */
+    for (size_t j = (i + 1) & (by_id_size - 1); by_id[j]; j = (j + 1) & (by_id_size - 1)) {
+        client *m = by_id[j];
+        by_id[j] = NULL;
+        by_id_count--;
+        by_id_insert(m);
+    }
+    if (by_id_count == 0) {
+        rd_free(by_id);
+        by_id = NULL;
+        by_id_size = 0;
+    }
+}
+
+client *client_find_by_id(struct server *srv, uint64_t id)
+{
+    (void)srv;
+    if (!by_id_size)
+        return NULL;
+    for (size_t i = id_slot(id); by_id[i]; i = (i + 1) & (by_id_size - 1))
+        if (by_id[i]->id == id)
+            return by_id[i];
+    return NULL;
+}
+
 /* ---- creation and closing ------------------------------------------------------------ */
 
 client *client_create(struct server *srv)
@@ -112,6 +184,7 @@ client *client_create(struct server *srv)
     srv->clients = c;
     srv->client_count++;
     srv->stats.total_connections_received++;
+    by_id_insert(c);
     return c;
 }
 
@@ -173,6 +246,15 @@ void client_close(client *c)
     server *s = c->srv;
     c->flags |= CLIENT_CLOSING;
     pending_remove(c);
+    by_id_remove(c);
+    if (c->flags & CLIENT_BLOCKED) {
+        c->flags &= ~CLIENT_BLOCKED;
+        for (client **pp = &unblocked_head; *pp; pp = &(*pp)->unblocked_next)
+            if (*pp == c) {
+                *pp = c->unblocked_next;
+                break;
+            }
+    }
     if (c->prev)
         c->prev->next = c->next;
     else if (s->clients == c)
@@ -445,7 +527,7 @@ static void run_requests(client *c, const char *buf, size_t len, size_t *pos)
     s->batch_clock_us = server_mono_us(); /* see dispatch.c call() */
 
     while (!(c->flags & (CLIENT_CLOSING | CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP |
-                         CLIENT_READ_PAUSED)) &&
+                         CLIENT_READ_PAUSED | CLIENT_BLOCKED)) &&
            !s->shutdown_asap) {
         const char *err = NULL;
         size_t start = *pos;
@@ -461,7 +543,10 @@ static void run_requests(client *c, const char *buf, size_t len, size_t *pos)
             stop_input(c);
             break;
         }
-        dispatch_command(c, c->parser.argc, c->parser.argv);
+        if (dispatch_command(c, c->parser.argc, c->parser.argv) == DISPATCH_DEFERRED) {
+            *pos = start; /* parsed again when c resumes */
+            break;
+        }
     }
     s->batch_clock_us = 0;
 }
@@ -544,6 +629,8 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
     }
     c->net_input_bytes += (uint64_t)nread;
     s->stats.total_net_input_bytes += nread;
+    /* New requests arrived after any fence this client waited for (replicate.c). */
+    c->fenced = 0;
     /* The commands of this read share one time, and it must not lag the real clock:
      * the cron-refreshed offset plus libuv's (coarse, truncated) uv_now can be 1-2 ms
      * behind, so a PXAT/EXAT a client computed just before could read back as a TTL
@@ -573,6 +660,47 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
     if (query_over_limit(c))
         return;
     client_flush(c);
+}
+
+/* ---- blocking ------------------------------------------------------------------------ */
+
+void client_block(client *c)
+{
+    if (c->flags & (CLIENT_BLOCKED | CLIENT_CLOSING))
+        return;
+    c->flags |= CLIENT_BLOCKED;
+    /* No reading while blocked: a fence must come after every request it covers. */
+    uv_read_stop((uv_stream_t *)&c->tcp);
+}
+
+void client_unblock(client *c)
+{
+    if (!(c->flags & CLIENT_BLOCKED) || (c->flags & CLIENT_CLOSING))
+        return;
+    for (client *o = unblocked_head; o; o = o->unblocked_next)
+        if (o == c)
+            return;
+    c->unblocked_next = unblocked_head;
+    unblocked_head = c;
+}
+
+void client_run_unblocked(struct server *srv)
+{
+    (void)srv;
+    while (unblocked_head) {
+        client *c = unblocked_head;
+        unblocked_head = c->unblocked_next;
+        c->unblocked_next = NULL;
+        c->flags &= ~CLIENT_BLOCKED;
+        if (c->flags & (CLIENT_CLOSING | CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP))
+            continue;
+        if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) != 0) {
+            client_close(c);
+            continue;
+        }
+        client_process_input(c);
+        client_flush(c);
+    }
 }
 
 /* ---- CLIENT LIST --------------------------------------------------------------------- */

@@ -35,6 +35,9 @@ enum client_flags {
     CLIENT_UNIX_SOCKET = 1u << 13,
     CLIENT_NO_TOUCH = 1u << 14,
     CLIENT_PENDING_WRITE = 1u << 15,    /* queued for the once-per-iteration flush */
+    CLIENT_READONLY = 1u << 16,         /* READONLY: cluster-mode replica serves stale reads */
+    CLIENT_ASKING = 1u << 17,           /* ASKING: next command may touch an importing slot */
+    CLIENT_BLOCKED = 1u << 18,          /* parked (client_block): its reply comes later */
 };
 
 typedef struct client {
@@ -69,6 +72,14 @@ typedef struct client {
     struct client *prev, *next; /* server's list of clients */
     struct client *pending_prev, *pending_next; /* clients with output to flush (client.c) */
     size_t argv_mem;           /* bytes of the arguments being run (CLIENT LIST argv-mem) */
+
+    /* replicate.c: writes proposed but not yet applied, the last proposed entry holding
+     * one of this client's writes (WAIT), and the fence this client waits for. */
+    uint32_t pending_writes;
+    uint64_t last_write_index;
+    void *fence;
+    int fenced;                /* every buffered request arrived before a fence applied */
+    struct client *unblocked_next; /* list of clients to resume (client.c) */
 } client;
 
 /* Called by the server on accept: initialises and starts reading. */
@@ -92,5 +103,19 @@ size_t client_output_len(const client *c);
 void client_describe(const client *c, bytebuf *out, int64_t now_ms);
 /* Run the commands buffered in c->query (after a read, or when unpaused). */
 void client_process_input(client *c);
+
+/* Parks c after the command now running: none of its later requests run (they stay in
+ * its query buffer, reading is paused) until client_unblock. Used for replies that come
+ * later: a write waiting for its commit, a read waiting for its fence, an admin command
+ * waiting for Raft (RAFT ADD ..., CLUSTER FAILOVER), WAIT. */
+void client_block(client *c);
+/* Resumes a blocked client: its queued requests run on this loop iteration's
+ * client_run_unblocked (never re-entrantly from inside another command or the FSM). */
+void client_unblock(client *c);
+/* Runs every client unblocked since the last call (server.c, once per iteration). */
+void client_run_unblocked(struct server *srv);
+/* The connected client with this id, or NULL (asynchronous replies look their client up
+ * by id: the client may have gone). */
+client *client_find_by_id(struct server *srv, uint64_t id);
 
 #endif

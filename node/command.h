@@ -59,6 +59,10 @@ typedef struct command {
     char fullname[64];          /* "get", "client|kill" */
     struct command *parent;
     command_stats stats;
+    /* Keys counted by an argument (Redis's "keynum" key specs: LMPOP, ZUNION, EVAL ...):
+     * argv[numkeys_at] is the count and the keys follow it. 0 = none. Set by
+     * command_table_init from the table's numkeys list. */
+    int numkeys_at;
 } command;
 
 void command_table_init(void);
@@ -71,7 +75,9 @@ command *command_lookup(const rd_arg *argv, int argc, int *unknown_sub);
 /* Iteration over top-level commands (COMMAND, INFO commandstats). */
 command *command_table_at(int i); /* NULL past the end */
 int command_table_count(void);
-/* Key positions of argv for cmd (legacy spec); returns the count written to keys. */
+/* Key positions of argv for cmd (legacy first/last/step spec, plus the keys counted by a
+ * numkeys argument); returns the count written to keys. A malformed numkeys gives only
+ * the legacy keys (the command itself then replies its error). */
 int command_get_keys(const command *cmd, const rd_arg *argv, int argc, int *keys, int max);
 /* Does argc satisfy cmd->arity? */
 int command_arity_ok(const command *cmd, int argc);

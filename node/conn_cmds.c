@@ -16,6 +16,7 @@
 #include "command.h"
 #include "commands.h"
 #include "mem.h"
+#include "repl_cmds.h"
 #include "server.h"
 #include "strutil.h"
 
@@ -129,6 +130,10 @@ void cmd_select(exec_ctx *c)
         resp_write_errorf(c->w, "ERR value is out of range, value must between %d and %d", INT_MIN, INT_MAX);
         return;
     }
+    if (c->srv->cfg.cluster_enabled && id != 0) { /* Redis checks this before the range */
+        resp_write_error(c->w, "ERR SELECT is not allowed in cluster mode");
+        return;
+    }
     if (id < 0 || id >= c->srv->cfg.databases || id >= SERVER_DBNUM_MAX) {
         resp_write_error(c->w, "ERR DB index is out of range");
         return;
@@ -174,12 +179,12 @@ void cmd_auth(exec_ctx *c)
 
 static const char *server_mode(void)
 {
-    return "standalone"; /* "cluster" once slots and cluster mode exist */
+    return g_server.cfg.cluster_enabled ? "cluster" : "standalone";
 }
 
 static const char *server_role(void)
 {
-    return "master"; /* the shard leader; "replica" on followers once Raft is in */
+    return repl_role_name(); /* the shard leader is the master, followers are replicas */
 }
 
 void cmd_hello(exec_ctx *c)

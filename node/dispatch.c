@@ -1,16 +1,22 @@
-/* dispatch: from a parsed request to an executed command, its reply and its statistics.
+/* dispatch: from a parsed request to an executed (or replicated) command, its reply and
+ * its statistics.
  *
  * dispatch_command() makes Redis's processCommand checks in Redis's order (unknown
  * command or subcommand, arity, authentication, -OOM, the RESP2 pub/sub context, a
  * MONITOR connection touching keys), applies CLIENT REPLY OFF/SKIP, and accounts for
  * the call (commandstats, error counters, slowlog, latency monitor, MONITOR feed).
- * dispatch_execute() is the single place a command runs: it builds the exec_ctx (entry
- * time, entry seed, database) that the Raft issue will turn into "append to the log,
- * run on apply". dispatch_propose_deletes() is how expiry and eviction remove keys;
- * standalone, the proposal is executed at once.
+ * Before running anything it asks replicate_route() where the command goes: a write on
+ * the leader is queued for the next log entry (its reply comes from dispatch_apply()
+ * when the entry commits), a read may first wait for a fence, a follower refuses writes.
+ * run_proc() is the single place a command's implementation runs, always with an
+ * explicit time and PRNG: the entry's when applied from the log, the current ones for
+ * commands answered at once. dispatch_propose_deletes() is how expiry and eviction
+ * remove keys: through the log (leader only), or at once when there is no Raft
+ * instance (unit tests).
  *
  * The hot path allocates nothing: commands are found through the command table's hash
- * index, replies are written straight into the client's output buffer, and the per-command PRNG lives on the stack. */
+ * index, replies are written straight into the client's output buffer, and the
+ * per-command PRNG lives on the stack. */
 #include "dispatch.h"
 
 #include <stdio.h>
@@ -22,6 +28,8 @@
 #include "keyspace.h"
 #include "mem.h"
 #include "monitor.h"
+#include "raft_node.h"
+#include "replicate.h"
 #include "slowlog.h"
 #include "server.h"
 #include "strutil.h"
@@ -83,17 +91,16 @@ static int reply_is_error(const bytebuf *b, size_t mark)
 
 /* ---- running a command --------------------------------------------------------------- */
 
-void dispatch_execute(server *s, client *c, command *cmd, int argc, rd_arg *argv, int dbid,
-                      resp_writer *w)
+/* The single place a command runs: ctx carries the clock and the randomness. */
+static void run_proc(server *s, client *c, command *cmd, int argc, rd_arg *argv, int dbid,
+                     resp_writer *w, int64_t now_ms, prng *rng)
 {
-    prng rng;
-    prng_seed(&rng, prng_next(&s->rng)); /* the entry seed */
     exec_ctx ctx;
     ctx.srv = s;
     ctx.client = c;
     ctx.db = &s->dbs[dbid];
-    ctx.now_ms = server_next_entry_ms(s); /* the entry time */
-    ctx.rng = &rng;
+    ctx.now_ms = now_ms;
+    ctx.rng = rng;
     ctx.w = w;
     ctx.argc = argc;
     ctx.argv = argv;
@@ -105,9 +112,80 @@ void dispatch_execute(server *s, client *c, command *cmd, int argc, rd_arg *argv
         s->stats.dirty += ctx.dirty;
 }
 
-/* Runs an accepted command for c and accounts for it. */
-static void call(server *s, client *c, command *cmd, int argc, rd_arg *argv, resp_writer *w)
+void dispatch_execute(server *s, client *c, command *cmd, int argc, rd_arg *argv, int dbid,
+                      resp_writer *w)
 {
+    prng rng;
+    prng_seed(&rng, prng_next(&s->rng));
+    run_proc(s, c, cmd, argc, argv, dbid, w, server_next_entry_ms(s), &rng);
+}
+
+/* Statistics of one finished call of c (commandstats, slowlog, latency). */
+static void account_call(server *s, client *c, command *cmd, int argc, rd_arg *argv,
+                         long long duration, const bytebuf *out, size_t mark)
+{
+    cmd->stats.calls++;
+    cmd->stats.usec += duration;
+    info_command_latency(cmd, duration);
+    if (reply_is_error(out, mark))
+        cmd->stats.failed_calls++;
+    s->stats.total_commands_processed++;
+    c->commands_processed++;
+
+    if (!(cmd->flags & CMD_SKIP_SLOWLOG) && s->cfg.slowlog_log_slower_than >= 0 &&
+        duration >= s->cfg.slowlog_log_slower_than)
+        slowlog_record(s, c, argc, argv, duration);
+    if (s->cfg.latency_monitor_threshold > 0 && duration / 1000 >= s->cfg.latency_monitor_threshold)
+        latency_record(s, (cmd->flags & CMD_FAST) ? "fast-command" : "command", duration / 1000);
+}
+
+void dispatch_apply(server *s, client *c, command *cmd, int argc, rd_arg *argv, int dbid,
+                    resp_writer *w, int64_t now_ms, prng *rng)
+{
+    if (!c) {
+        cmd->stats.calls++; /* replicas count applied commands too, as Redis's do */
+        run_proc(s, NULL, cmd, argc, argv, dbid, w, now_ms, rng);
+        return;
+    }
+    bytebuf *out = w->out;
+    size_t mark = out ? out->len : 0;
+    client *outer = s->current_client;
+    s->current_client = c;
+    c->flags |= CLIENT_IN_COMMAND;
+    long long start = server_mono_us();
+    run_proc(s, c, cmd, argc, argv, dbid, w, now_ms, rng);
+    long long duration = server_mono_us() - start;
+    c->flags &= ~CLIENT_IN_COMMAND;
+    s->current_client = outer;
+    if (out) {
+        account_call(s, c, cmd, argc, argv, duration, out, mark);
+        if (reply_is_error(out, mark)) {
+            s->stats.total_error_replies++;
+            info_count_error_reply(out->data + mark, out->len - mark);
+        }
+    } else {
+        bytebuf none;
+        bytebuf_init(&none);
+        account_call(s, c, cmd, argc, argv, duration, &none, 0);
+    }
+}
+
+/* Runs an accepted command for c and accounts for it. Returns DISPATCH_DEFERRED when
+ * the command must run again later (replicate.h). */
+static int call(server *s, client *c, command *cmd, int argc, rd_arg *argv, resp_writer *w)
+{
+    int route = replicate_route(c, cmd, argc, argv, w);
+    if (route == REPL_ROUTE_DEFERRED)
+        return DISPATCH_DEFERRED;
+    if (route != REPL_ROUTE_RUN) {
+        /* Queued (accounted when applied) or refused here. */
+        if (route == REPL_ROUTE_REPLIED)
+            cmd->stats.rejected_calls++;
+        else if (s->monitor_count > 0 && !(cmd->flags & (CMD_SKIP_MONITOR | CMD_ADMIN)))
+            monitor_feed(s, c, c->db_index, argc, argv);
+        return DISPATCH_DONE;
+    }
+
     size_t mark = w->out->len;
     size_t argv_mem = 0;
     for (int i = 0; i < argc; i++)
@@ -131,21 +209,10 @@ static void call(server *s, client *c, command *cmd, int argc, rd_arg *argv, res
     s->current_client = outer;
     c->argv_mem = 0;
 
-    cmd->stats.calls++;
-    cmd->stats.usec += duration;
-    info_command_latency(cmd, duration);
-    if (reply_is_error(w->out, mark))
-        cmd->stats.failed_calls++;
-    s->stats.total_commands_processed++;
-    c->commands_processed++;
-
-    if (!(cmd->flags & CMD_SKIP_SLOWLOG) && s->cfg.slowlog_log_slower_than >= 0 &&
-        duration >= s->cfg.slowlog_log_slower_than)
-        slowlog_record(s, c, argc, argv, duration);
-    if (s->cfg.latency_monitor_threshold > 0 && duration / 1000 >= s->cfg.latency_monitor_threshold)
-        latency_record(s, (cmd->flags & CMD_FAST) ? "fast-command" : "command", duration / 1000);
+    account_call(s, c, cmd, argc, argv, duration, w->out, mark);
     if (s->monitor_count > 0 && !(cmd->flags & (CMD_SKIP_MONITOR | CMD_ADMIN)))
         monitor_feed(s, c, c->db_index, argc, argv);
+    return DISPATCH_DONE;
 }
 
 /* Refuses a known command before running it. */
@@ -155,11 +222,53 @@ static void reject(command *cmd, resp_writer *w, const char *msg)
     resp_write_error(w, msg);
 }
 
-void dispatch_command(client *c, int argc, rd_arg *argv)
+/* Why c may not run cmd, as Redis's processCommand checks in its order; NULL if it may.
+ * No side effects except the eviction that the -OOM check performs. */
+static const char *precheck(server *s, client *c, command *cmd, int unknown_sub, int argc, char *buf,
+                            size_t bufsize)
+{
+    if (!cmd || unknown_sub)
+        return "";  /* replied by the caller, which knows the exact text */
+    if (!command_arity_ok(cmd, argc) || !cmd->proc) {
+        /* (A container without a bare form, e.g. CONFIG alone, lands here too.) */
+        snprintf(buf, bufsize, "ERR wrong number of arguments for '%s' command", cmd->fullname);
+        return buf;
+    }
+    if (!(cmd->flags & CMD_NO_AUTH) && auth_client_needs_auth(&s->cfg, c))
+        return "NOAUTH Authentication required.";
+    if ((cmd->flags & CMD_DENYOOM) && s->cfg.maxmemory > 0 &&
+        evict_if_needed(s, server_loop_wall_ms(s)) != 0)
+        return "OOM command not allowed when used memory > 'maxmemory'.";
+    if ((c->flags & CLIENT_PUBSUB) && c->resp == 2 && !allowed_in_pubsub_context(cmd)) {
+        snprintf(buf, bufsize,
+                 "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / "
+                 "RESET are allowed in this context",
+                 cmd->fullname);
+        return buf;
+    }
+    if ((c->flags & CLIENT_MONITOR) && (cmd->flags & (CMD_READONLY | CMD_WRITE | CMD_MAY_REPLICATE)))
+        return "ERR Replica can't interact with the keyspace";
+    return NULL;
+}
+
+int dispatch_command(client *c, int argc, rd_arg *argv)
 {
     if (argc <= 0)
-        return;
+        return DISPATCH_DONE;
     server *s = c->srv;
+
+    int unknown_sub = 0;
+    command *cmd = command_lookup(argv, argc, &unknown_sub);
+    char errbuf[256];
+    const char *refusal = precheck(s, c, cmd, unknown_sub, argc, errbuf, sizeof errbuf);
+
+    /* Replies never overtake: while c has writes waiting for their commit, anything
+     * that would be answered now (an error, a non-write) waits for them. */
+    if (c->pending_writes > 0 && (refusal || !(cmd->flags & CMD_WRITE))) {
+        replicate_defer(c);
+        return DISPATCH_DEFERRED;
+    }
+    c->last_cmd = unknown_sub ? NULL : cmd;
 
     /* CLIENT REPLY OFF / SKIP: run as usual, keep the reply aside, drop it after. */
     uint32_t quiet_flags = CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP;
@@ -172,10 +281,6 @@ void dispatch_command(client *c, int argc, rd_arg *argv)
     }
     bytebuf *out = w->out;
     size_t mark = out->len;
-
-    int unknown_sub = 0;
-    command *cmd = command_lookup(argv, argc, &unknown_sub);
-    c->last_cmd = unknown_sub ? NULL : cmd;
 
     if (!cmd) {
         reply_unknown_command(w, argc, argv);
@@ -190,28 +295,12 @@ void dispatch_command(client *c, int argc, rd_arg *argv)
         ctx.argv = argv;
         ctx.cmd = cmd;
         reply_unknown_subcommand(&ctx);
-    } else if (!command_arity_ok(cmd, argc) || !cmd->proc) {
-        /* (A container without a bare form, e.g. CONFIG alone, lands here too.) */
-        char msg[128];
-        snprintf(msg, sizeof msg, "ERR wrong number of arguments for '%s' command", cmd->fullname);
-        reject(cmd, w, msg);
-    } else if (!(cmd->flags & CMD_NO_AUTH) && auth_client_needs_auth(&s->cfg, c)) {
-        reject(cmd, w, "NOAUTH Authentication required.");
-    } else if ((cmd->flags & CMD_DENYOOM) && s->cfg.maxmemory > 0 &&
-               evict_if_needed(s, server_loop_wall_ms(s)) != 0) {
-        reject(cmd, w, "OOM command not allowed when used memory > 'maxmemory'.");
-    } else if ((c->flags & CLIENT_PUBSUB) && c->resp == 2 && !allowed_in_pubsub_context(cmd)) {
-        char msg[256];
-        snprintf(msg, sizeof msg,
-                 "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / "
-                 "RESET are allowed in this context",
-                 cmd->fullname);
-        reject(cmd, w, msg);
-    } else if ((c->flags & CLIENT_MONITOR) &&
-               (cmd->flags & (CMD_READONLY | CMD_WRITE | CMD_MAY_REPLICATE))) {
-        reject(cmd, w, "ERR Replica can't interact with the keyspace");
-    } else {
-        call(s, c, cmd, argc, argv, w);
+    } else if (refusal) {
+        reject(cmd, w, refusal);
+    } else if (call(s, c, cmd, argc, argv, w) == DISPATCH_DEFERRED) {
+        if (quiet)
+            bytebuf_clear(&discarded);
+        return DISPATCH_DEFERRED;
     }
     if (reply_is_error(out, mark)) {
         s->stats.total_error_replies++;
@@ -237,6 +326,7 @@ void dispatch_command(client *c, int argc, rd_arg *argv)
     }
     if (!(c->flags & CLIENT_CLOSING))
         client_check_output_limits(c, c->last_interaction_ms);
+    return DISPATCH_DONE;
 }
 
 /* ---- deletions proposed by the server ------------------------------------------------ */
@@ -245,36 +335,21 @@ void dispatch_propose_deletes(server *s, int dbid, const rd_arg *keys, int n, in
 {
     if (n <= 0 || dbid < 0 || dbid >= SERVER_DBNUM_MAX)
         return;
-    prng rng;
-    prng_seed(&rng, prng_next(&s->rng));
-    resp_writer nowhere;
-    resp_writer_init(&nowhere, NULL, 2);
-    exec_ctx ctx;
-    memset(&ctx, 0, sizeof ctx);
-    ctx.srv = s;
-    ctx.client = NULL;
-    ctx.db = &s->dbs[dbid];
-    ctx.now_ms = server_next_entry_ms(s);
-    ctx.rng = &rng;
-    ctx.w = &nowhere;
-    ctx.cmd = command_lookup_name("del", 3); /* what the entry will carry: a DEL */
-    ctx.flags = EXEC_MAY_MUTATE;
-
-    for (int i = 0; i < n; i++) {
-        const char *key = keys[i].ptr;
-        size_t len = keys[i].len;
-        if (reason == PROPOSE_EXPIRED) {
-            /* Only a key that is still logically expired at this entry's time: it may
-             * have been rewritten with a new TTL since the cycle saw it. */
-            kv *v = kvtable_find(&ctx.db->table, key, len, NULL);
-            if (!v || !keyspace_is_expired(&ctx, v))
-                continue;
-            keyspace_delete(&ctx, key, len); /* counts stats.expired_keys */
-        } else {
-            if (keyspace_delete(&ctx, key, len))
-                s->stats.evicted_keys++;
-        }
+    uint32_t flags = reason == PROPOSE_EXPIRED ? REPL_CMD_EXPIRE : REPL_CMD_EVICT;
+    /* The entry carries "del key..." with the reason in its flags. */
+    rd_arg inline_argv[65];
+    rd_arg *argv = n + 1 <= 65 ? inline_argv : rd_malloc(sizeof(rd_arg) * (size_t)(n + 1));
+    argv[0].ptr = "del";
+    argv[0].len = 3;
+    memcpy(argv + 1, keys, sizeof(rd_arg) * (size_t)n);
+    if (raft_node_raft()) {
+        /* Only the leader proposes; followers never delete on their own. */
+        replicate_propose_internal(s, flags, dbid, n + 1, argv);
+    } else {
+        prng rng;
+        prng_seed(&rng, prng_next(&s->rng));
+        replicate_apply_deletes(s, dbid, server_next_entry_ms(s), &rng, flags, n + 1, argv);
     }
-    if (ctx.dirty > 0)
-        s->stats.dirty += ctx.dirty;
+    if (argv != inline_argv)
+        rd_free(argv);
 }

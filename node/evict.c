@@ -22,11 +22,14 @@
 #include <strings.h>
 
 #include "bytebuf.h"
+#include "dict.h"
 #include "dispatch.h"
 #include "keyspace.h"
 #include "kvtable.h"
 #include "mem.h"
 #include "prng.h"
+#include "raft_node.h"
+#include "replicate.h"
 #include "server.h"
 
 #define EVICT_POOL_SIZE 16
@@ -65,6 +68,12 @@ static prng lfu_rng;                     /* LFU log increments; node-local */
 static int rngs_seeded;
 
 static unsigned next_random_db;          /* random policies: round-robin start */
+
+/* Victims proposed through the log and not yet deleted (leader only): never proposed
+ * twice, and their size counts as already freed. Key: db byte + key bytes; value: the
+ * estimated bytes the deletion frees. */
+static dict *proposed;
+static size_t proposed_bytes;
 static size_t volatile_scan_pos[SERVER_DBNUM_MAX]; /* sparse-TTL fallback cursors */
 
 static void seed_rngs(void)
@@ -288,10 +297,66 @@ typedef struct victim_batch {
     int n;
     bytebuf keys;             /* key bytes back to back */
     size_t len[EVICT_BATCH_MAX];
+    size_t usage[EVICT_BATCH_MAX]; /* estimated bytes each deletion frees */
 } victim_batch;
+
+static int is_proposed(int dbid, const char *key, size_t len)
+{
+    if (!proposed || dict_size(proposed) == 0)
+        return 0;
+    char stackbuf[256];
+    char *k = len + 1 <= sizeof stackbuf ? stackbuf : rd_malloc(len + 1);
+    k[0] = (char)dbid;
+    memcpy(k + 1, key, len);
+    int found = dict_find(proposed, k, len + 1, NULL) != NULL;
+    if (k != stackbuf)
+        rd_free(k);
+    return found;
+}
+
+static void remember_proposed(int dbid, const char *key, size_t len, size_t usage)
+{
+    if (!proposed)
+        proposed = dict_new(1);
+    char *k = rd_malloc(len + 1);
+    k[0] = (char)dbid;
+    memcpy(k + 1, key, len);
+    uint64_t u = usage;
+    if (dict_set(proposed, k, len + 1, (const char *)&u, sizeof u))
+        proposed_bytes += usage;
+    rd_free(k);
+}
+
+void evict_proposal_applied(int dbid, const char *key, size_t len)
+{
+    if (!proposed || dict_size(proposed) == 0)
+        return;
+    char *k = rd_malloc(len + 1);
+    k[0] = (char)dbid;
+    memcpy(k + 1, key, len);
+    dict_entry *e = dict_find(proposed, k, len + 1, NULL);
+    if (e) {
+        uint64_t u;
+        memcpy(&u, dict_val(e), sizeof u);
+        proposed_bytes -= u < proposed_bytes ? u : proposed_bytes;
+        dict_delete(proposed, k, len + 1);
+    }
+    rd_free(k);
+    if (dict_size(proposed) == 0)
+        proposed_bytes = 0;
+}
+
+void evict_forget_proposals(void)
+{
+    dict_free(proposed);
+    proposed = NULL;
+    proposed_bytes = 0;
+}
 
 static int batch_contains(const victim_batch *b, int dbid, const char *key, size_t len)
 {
+    if (is_proposed(dbid, key, len))
+        return 1;
     if (b->dbid != dbid)
         return 0;
     size_t off = 0;
@@ -309,10 +374,13 @@ static void batch_flush(server *s, victim_batch *b)
         return;
     rd_arg args[EVICT_BATCH_MAX];
     size_t off = 0;
+    int logged = raft_node_raft() != NULL; /* deleted later, when the entry applies */
     for (int i = 0; i < b->n; i++) {
         args[i].ptr = b->keys.data + off;
         args[i].len = b->len[i];
         off += b->len[i];
+        if (logged)
+            remember_proposed(b->dbid, args[i].ptr, args[i].len, b->usage[i]);
     }
     int dbid = b->dbid, n = b->n;
     b->n = 0;
@@ -417,9 +485,17 @@ static uint64_t eviction_time_limit_us(int tenacity)
     return UINT64_MAX;
 }
 
+/* Memory as it will be once the log catches up: writes queued or in flight will add
+ * roughly their argument bytes, proposed evictions will free their victims. */
+static size_t effective_used(void)
+{
+    size_t used = rd_used_memory() + replicate_pending_bytes();
+    return used > proposed_bytes ? used - proposed_bytes : 0;
+}
+
 static int under_limit(const server *s)
 {
-    return rd_used_memory() <= s->cfg.maxmemory;
+    return effective_used() <= s->cfg.maxmemory;
 }
 
 int evict_if_needed(server *s, int64_t now_ms)
@@ -436,7 +512,7 @@ int evict_if_needed(server *s, int64_t now_ms)
         pool_policy = policy;
     }
 
-    size_t to_free = rd_used_memory() - s->cfg.maxmemory;
+    size_t to_free = effective_used() - s->cfg.maxmemory;
     size_t freed = 0; /* estimated: sizes of the proposed victims */
     long long keys_freed = 0;
     uint64_t limit_us = eviction_time_limit_us(s->cfg.maxmemory_eviction_tenacity);
@@ -483,14 +559,16 @@ int evict_if_needed(server *s, int64_t now_ms)
             }
             batch.dbid = dbid;
             bytebuf_append(&batch.keys, key.data, klen);
+            batch.usage[batch.n] = usage;
             batch.len[batch.n++] = klen;
             freed += usage;
             bytebuf_free(&key);
         } else {
             batch.dbid = dbid;
             bytebuf_append(&batch.keys, kv_key(v), kv_keylen(v));
+            batch.usage[batch.n] = kv_memory_usage(v);
+            freed += batch.usage[batch.n];
             batch.len[batch.n++] = kv_keylen(v);
-            freed += kv_memory_usage(v);
         }
         keys_freed++;
 

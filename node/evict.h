@@ -26,6 +26,11 @@ struct server;
  * the caller refuses DENYOOM commands with -OOM. */
 int evict_if_needed(struct server *s, int64_t now_ms);
 
+/* Leader bookkeeping of proposed victims: the FSM reports each evicted key it applied;
+ * a leadership change forgets the rest (their entries' fate is unknown). */
+void evict_proposal_applied(int dbid, const char *key, size_t len);
+void evict_forget_proposals(void);
+
 /* CONFIG names ("allkeys-lru" ...); from_name is case-insensitive, -1 if unknown. */
 const char *evict_policy_name(int policy);
 int evict_policy_from_name(const char *name);

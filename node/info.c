@@ -21,6 +21,7 @@
 #include "command.h"
 #include "keyspace.h"
 #include "mem.h"
+#include "repl_cmds.h"
 #include "slowlog.h"
 #include "strutil.h"
 
@@ -381,9 +382,9 @@ enum {
     SEC_SERVER = 1 << 0, SEC_CLIENTS = 1 << 1, SEC_MEMORY = 1 << 2, SEC_PERSISTENCE = 1 << 3,
     SEC_STATS = 1 << 4, SEC_REPLICATION = 1 << 5, SEC_CPU = 1 << 6, SEC_MODULES = 1 << 7,
     SEC_COMMANDSTATS = 1 << 8, SEC_ERRORSTATS = 1 << 9, SEC_LATENCYSTATS = 1 << 10,
-    SEC_CLUSTER = 1 << 11, SEC_KEYSPACE = 1 << 12,
+    SEC_CLUSTER = 1 << 11, SEC_KEYSPACE = 1 << 12, SEC_RAFT = 1 << 13,
 };
-#define SEC_ALL ((1 << 13) - 1)
+#define SEC_ALL ((1 << 14) - 1)
 #define SEC_DEFAULT (SEC_ALL & ~(SEC_COMMANDSTATS | SEC_LATENCYSTATS))
 
 static const struct {
@@ -395,6 +396,7 @@ static const struct {
     {"cpu", SEC_CPU}, {"modules", SEC_MODULES}, {"module_list", SEC_MODULES},
     {"commandstats", SEC_COMMANDSTATS}, {"errorstats", SEC_ERRORSTATS},
     {"latencystats", SEC_LATENCYSTATS}, {"cluster", SEC_CLUSTER}, {"keyspace", SEC_KEYSPACE},
+    {"raft", SEC_RAFT},
     {"default", SEC_DEFAULT}, {"all", SEC_ALL}, {"everything", SEC_ALL},
 };
 
@@ -421,7 +423,7 @@ static void section_server(server *s, bytebuf *o)
                     "redis_git_sha1:00000000\r\n"
                     "redis_git_dirty:0\r\n"
                     "redis_build_id:0\r\n"
-                    "redis_mode:standalone\r\n"
+                    "redis_mode:%s\r\n"
                     "os:%s %s %s\r\n"
                     "arch_bits:%d\r\n"
                     "monotonic_clock:POSIX clock_gettime\r\n"
@@ -441,7 +443,8 @@ static void section_server(server *s, bytebuf *o)
                     "executable:%s\r\n"
                     "config_file:%s\r\n"
                     "io_threads_active:0\r\n",
-                    REDIS_COMPAT_VERSION, REDRAFT_VERSION, uts.sysname, uts.release, uts.machine,
+                    REDIS_COMPAT_VERSION, REDRAFT_VERSION,
+                    s->cfg.cluster_enabled ? "cluster" : "standalone", uts.sysname, uts.release, uts.machine,
                     (int)(sizeof(void *) * 8),
 #if defined(__GNUC__)
                     __GNUC__, __GNUC_MINOR__, __GNUC_PATCHLEVEL__,
@@ -637,24 +640,15 @@ static void section_stats(server *s, bytebuf *o)
                     st->client_qbuf_limit_disconnections, st->client_obuf_limit_disconnections);
 }
 
+/* Replication and Raft: repl_cmds.c renders them from the shard's Raft state. */
 static void section_replication(server *s, bytebuf *o)
 {
-    (void)s;
-    draw_repl_id();
-    bytebuf_appendf(o,
-                    "# Replication\r\n"
-                    "role:master\r\n"
-                    "connected_slaves:0\r\n"
-                    "master_failover_state:no-failover\r\n"
-                    "master_replid:%s\r\n"
-                    "master_replid2:0000000000000000000000000000000000000000\r\n"
-                    "master_repl_offset:0\r\n"
-                    "second_repl_offset:-1\r\n"
-                    "repl_backlog_active:0\r\n"
-                    "repl_backlog_size:1048576\r\n"
-                    "repl_backlog_first_byte_offset:0\r\n"
-                    "repl_backlog_histlen:0\r\n",
-                    repl_id);
+    repl_info_replication(s, o);
+}
+
+static void section_raft(server *s, bytebuf *o)
+{
+    repl_info_raft(s, o);
 }
 
 static void section_cpu(server *s, bytebuf *o)
@@ -763,8 +757,7 @@ static void section_latencystats(server *s, bytebuf *o)
 
 static void section_cluster(server *s, bytebuf *o)
 {
-    (void)s;
-    bytebuf_append_str(o, "# Cluster\r\ncluster_enabled:0\r\n");
+    bytebuf_appendf(o, "# Cluster\r\ncluster_enabled:%d\r\n", s->cfg.cluster_enabled ? 1 : 0);
 }
 
 static void section_keyspace(server *s, bytebuf *o)
@@ -792,6 +785,7 @@ static const struct {
     {SEC_COMMANDSTATS, section_commandstats}, {SEC_ERRORSTATS, section_errorstats},
     {SEC_LATENCYSTATS, section_latencystats}, {SEC_CLUSTER, section_cluster},
     {SEC_KEYSPACE, section_keyspace},
+    {SEC_RAFT, section_raft}, /* a redraft section: last, where Redis puts module sections */
 };
 
 void info_generate(server *s, int nargs, const rd_arg *args, bytebuf *out)

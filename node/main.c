@@ -22,6 +22,8 @@
 #include "hash.h"
 #include "info.h"
 #include "mem.h"
+#include "raft_node.h"
+#include "replicate.h"
 #include "server.h"
 #include "types.h"
 
@@ -222,6 +224,11 @@ int main(int argc, char **argv)
         return 1;
     }
     info_init(s);
+    replicate_init(s);
+    if (raft_node_start(s) != 0) {
+        server_free(s);
+        return 1;
+    }
     write_pidfile(&s->cfg);
     server_log(LL_NOTICE, "Server initialized");
     server_log(LL_NOTICE, "Ready to accept connections tcp");

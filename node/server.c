@@ -26,6 +26,8 @@
 #include "expire.h"
 #include "info.h"
 #include "mem.h"
+#include "raft_node.h"
+#include "replicate.h"
 #include "slowlog.h"
 
 server g_server;
@@ -93,7 +95,9 @@ int64_t server_next_entry_ms(server *s)
     int64_t now = server_loop_wall_ms(s);
     if (now < s->last_entry_ms)
         now = s->last_entry_ms;
-    s->last_entry_ms = now;
+    if (now < s->proposed_entry_ms)
+        now = s->proposed_entry_ms;
+    s->proposed_entry_ms = now;
     return now;
 }
 
@@ -353,11 +357,15 @@ static void on_cron(uv_timer_t *t)
         s->peak_used_memory = used;
 }
 
-/* Once per loop iteration, before it blocks: send every client's pending replies in
- * one write each, and give the fast expiry cycle its chance. */
+/* Once per loop iteration, before it blocks: resume the clients whose wait ended (their
+ * queued requests run now), propose this iteration's Raft entry (group commit), send
+ * every client's pending replies in one write each, and give the fast expiry cycle its
+ * chance. */
 static void on_before_poll(uv_prepare_t *p)
 {
     server *s = p->data;
+    client_run_unblocked(s);
+    replicate_flush(s);
     client_flush_pending(s);
     if (!s->shutdown_asap)
         expire_active_cycle(s, server_wall_ms(), 0);
@@ -436,6 +444,9 @@ void server_shutdown(server *s, int exit_code)
         }
         client_close(c);
     }
+    /* Raft hands leadership over (bounded) and closes; the loop ends once its
+     * handles are gone. */
+    raft_node_stop(s, NULL);
     if (s->cfg.pidfile && s->cfg.pidfile[0])
         unlink(s->cfg.pidfile);
     server_log(LL_WARNING, "%s is now ready to exit, bye bye...", "redraft");

@@ -152,7 +152,9 @@ typedef struct server {
 
     db dbs[SERVER_DBNUM_MAX];
     prng rng;                       /* seeds handed to command execution (entry seeds) */
-    int64_t last_entry_ms;          /* keeps entry time monotonic */
+    int64_t last_entry_ms;          /* time of the last applied entry (replicated state:
+                                       only the FSM's apply and snapshot load set it) */
+    int64_t proposed_entry_ms;      /* time given to the last proposal/read (node-local) */
     int64_t batch_clock_us;         /* end of the previous command of this read batch, or 0 */
     int64_t wall_offset_ms;         /* wall clock - uv_now(loop), see server_loop_wall_ms */
 

@@ -391,7 +391,7 @@ static void getkeys(exec_ctx *c, int with_flags)
         resp_write_error(c->w, "ERR Invalid command specified");
         return;
     }
-    if (cmd->first_key <= 0) {
+    if (cmd->first_key <= 0 && cmd->numkeys_at <= 0) {
         resp_write_error(c->w, "ERR The command has no key arguments");
         return;
     }

@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# scripts/cluster.sh [BUILD_DIR] [PORT] — what `make cluster` runs.
+# scripts/cluster.sh [BUILD_DIR] [BASE_PORT] [local-cluster options] [-- node flags]
+# — what `make cluster` runs.
 #
-# For now redraft is a single node: this starts one redraft-node in the foreground on
-# PORT (6379 by default), listening on 127.0.0.1, with its data dir in ./run/node-PORT
-# under the repository root, after printing how to connect and how to stop it.
-# Set BIND (e.g. BIND=0.0.0.0) to listen elsewhere; extra redraft-node flags can follow
-# the port: scripts/cluster.sh build 6379 --maxmemory 1gb
-# (A later issue replaces this with the multi-node scripts/local-cluster.)
+# Starts a local three-node Raft shard in cluster mode on 127.0.0.1 through
+# scripts/local-cluster (nodes on BASE_PORT, BASE_PORT+1, BASE_PORT+2, bus ports +10000,
+# default base port 7000), with everything under ./run of the repository root
+# (run/node-<port>/ data dirs and logs, run/pids). The nodes run in the background; the
+# script returns once the shard has a leader and prints how to connect and how to stop.
+# Examples:
+#   scripts/cluster.sh build 7000
+#   scripts/cluster.sh build 7100 --standalone --replicas 5 -- --maxmemory 1gb
+# Set BIND (e.g. BIND=0.0.0.0) to listen elsewhere.
 set -euo pipefail
 
 BUILD=${1:-build}
-PORT=${2:-6379}
+PORT=${2:-7000}
 shift $(( $# > 2 ? 2 : $# ))
 BIND=${BIND:-127.0.0.1}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -18,9 +22,6 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 case "$PORT" in
   ''|*[!0-9]*) echo "cluster: port must be a number, got '$PORT'" >&2; exit 2 ;;
 esac
-if [ "$PORT" -lt 1 ] || [ "$PORT" -gt 65535 ]; then
-  echo "cluster: port $PORT is out of range (1-65535)" >&2; exit 2
-fi
 
 case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
 NODE_BIN="$BUILD/bin/redraft-node"
@@ -28,39 +29,18 @@ if [ ! -x "$NODE_BIN" ]; then
   echo "cluster: $NODE_BIN not found; build it first (make build)" >&2; exit 1
 fi
 
-# Is the port free on the address we will listen on? (Binding 127.0.0.1 also fails when
-# something holds the wildcard address on that port.)
-if ! python3 - "$BIND" "$PORT" <<'EOF'
-import socket, sys
-host, port = sys.argv[1], int(sys.argv[2])
-fam = socket.AF_INET6 if ":" in host else socket.AF_INET
-s = socket.socket(fam, socket.SOCK_STREAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-try:
-    s.bind((host, port))
-except OSError as e:
-    sys.stderr.write("%s\n" % e.strerror)
-    sys.exit(1)
-finally:
-    s.close()
-EOF
-then
-  echo "cluster: port $PORT on $BIND is busy (another redraft-node or redis-server?)." >&2
-  echo "cluster: pick another one: make cluster PORT=6380" >&2
+# A shard already started from ./run? Say how to stop it rather than failing on ports.
+if python3 "$ROOT/scripts/local-cluster" status --dir "$ROOT/run" >/dev/null 2>&1; then
+  echo "cluster: a local cluster from $ROOT/run is already running:" >&2
+  python3 "$ROOT/scripts/local-cluster" status --dir "$ROOT/run" >&2 || true
+  echo "cluster: stop it first: scripts/local-cluster stop --dir run" >&2
   exit 1
 fi
 
-DATA="$ROOT/run/node-$PORT"
-mkdir -p "$DATA"
-
+python3 "$ROOT/scripts/local-cluster" start --bin "$NODE_BIN" --base-port "$PORT" \
+  --bind "$BIND" --dir "$ROOT/run" "$@"
 cat <<EOF
-redraft: starting one node (single-node mode; Raft replication, slots and sentinels come later)
-  binary:   $NODE_BIN
-  listen:   $BIND:$PORT
-  data dir: $DATA
-connect:    redis-cli -p $PORT
-stop:       Ctrl-C (or: redis-cli -p $PORT shutdown)
 
+The nodes keep running in the background.
+stop them:  scripts/local-cluster stop --dir run     (or: make cluster-stop)
 EOF
-
-exec "$NODE_BIN" --port "$PORT" --bind "$BIND" --dir "$DATA" "$@"

@@ -18,6 +18,7 @@ run() {
 echo "== release build: $release"
 run "$release"
 echo "== sanitizer build: $asan"
-CTEST_ARGS="-E ^fuzz/" run "$asan" ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+CTEST_ARGS="-E ^fuzz/" run "$asan" ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  LSAN_OPTIONS=suppressions=$(cd "$(dirname "$0")/.." && pwd)/tests/lsan.supp:print_suppressions=0
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

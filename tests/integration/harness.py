@@ -318,3 +318,344 @@ class NodeTestCase(unittest.TestCase):
 
 def main():
     unittest.main(verbosity=2)
+
+
+# ---- Raft shards: several nodes forming one Raft group -------------------------------
+#
+# A Shard starts N redraft-nodes on free loopback ports, each with its Raft bus on
+# port + 10000, bootstrapped from the same founders' list (--raft-bootstrap, first start
+# only; restarts pass the same flags, which is harmless). Leaders are found through INFO
+# replication (role:master, followers' master_port), so nothing here depends on timing:
+# every wait is bounded and generous, and raises with the nodes' state and logs.
+
+# Raft timeouts for tests. The release build uses the node's defaults; sanitizer builds
+# are several times slower, so elections get more slack there (a heartbeat missed
+# because the process was busy would otherwise depose a healthy leader in a loop).
+SHARD_TIMEOUT_ARGS = (("--raft-election-timeout", "1500", "--raft-heartbeat-timeout", "150")
+                      if SANITIZE else ())
+# How long tests wait for things that need an election or a catch-up.
+SHARD_WAIT = 60.0 if SANITIZE else 30.0
+
+
+def shard_ports(n):
+    """n distinct free client ports whose bus ports (+10000) are free and distinct too."""
+    ports = []
+    for _ in range(1000):
+        p = free_port()
+        if p in ports or p + 10000 in ports or p - 10000 in ports:
+            continue
+        ports.append(p)
+        if len(ports) == n:
+            return ports
+    raise RuntimeError("no free ports for a shard")
+
+
+def crc16(data):
+    """CRC16-CCITT (XModem), as Redis Cluster uses for key slots."""
+    crc = 0
+    for b in data:
+        crc ^= b << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else (crc << 1)
+            crc &= 0xFFFF
+    return crc
+
+
+def key_slot(key):
+    """The hash slot of a key (bytes or str), hash tags included."""
+    if isinstance(key, str):
+        key = key.encode()
+    s = key.find(b"{")
+    if s >= 0:
+        e = key.find(b"}", s + 1)
+        if e > s + 1:
+            key = key[s + 1:e]
+    return crc16(key) % 16384
+
+
+class ShardNode(Node):
+    """A member of a Shard. Its command line is rebuilt at every start from raft_id,
+    bootstrap/join and the shard's common flags."""
+
+    def __init__(self, shard, raft_id, port):
+        super().__init__(port=port)
+        self.shard = shard
+        self.raft_id = raft_id
+        self.bus_port = port + 10000
+        self.join = None      # "host:port" of a member to ask for admission (rejoin)
+        self.paused = False
+        self.starts = 0
+
+    def build_args(self):
+        a = ["--cluster-port", self.bus_port, "--raft-id", self.raft_id]
+        if self.join:
+            a += ["--raft-join", self.join]
+        elif self.shard.size > 1:
+            a += ["--raft-bootstrap", self.shard.bootstrap]
+        if self.shard.cluster:
+            a += ["--cluster-enabled", "yes"]
+        return a + list(SHARD_TIMEOUT_ARGS) + list(self.shard.extra_args)
+
+    def start(self, wait=True):
+        self.args = self.build_args()
+        self.paused = False
+        self.starts += 1
+        return super().start(wait=wait)
+
+    def addr(self):
+        return "127.0.0.1:%d" % self.port
+
+    def pause(self):
+        """SIGSTOP: the process keeps its sockets but answers nothing (a partition)."""
+        self.proc.send_signal(signal.SIGSTOP)
+        self.paused = True
+
+    def resume(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGCONT)
+        self.paused = False
+
+    def stop(self, sig=signal.SIGTERM, timeout=20.0):
+        if self.paused and sig != signal.SIGKILL:
+            self.resume()
+        self.paused = False
+        return super().stop(sig, timeout)
+
+    def responsive(self):
+        return self.alive() and not self.paused
+
+    def replication(self, timeout=2.0):
+        """INFO replication as a dict, or None when the node does not answer in time."""
+        if not self.responsive():
+            return None
+        try:
+            with Client(self.port, timeout=timeout) as c:
+                r = c.call("INFO", "replication", raise_errors=False)
+        except (OSError, ConnectionError, ValueError):
+            return None
+        if not isinstance(r, (bytes, str)):
+            return None
+        if isinstance(r, bytes):
+            r = r.decode(errors="replace")
+        d = {}
+        for line in r.splitlines():
+            if ":" in line and not line.startswith("#"):
+                k, v = line.split(":", 1)
+                d[k] = v.strip()
+        return d
+
+    def role(self):
+        i = self.replication()
+        return i.get("role") if i else None
+
+    def wipe(self):
+        """Deletes everything in the data dir except the log (the node must be stopped)."""
+        assert not self.alive(), "wipe a stopped node"
+        for name in os.listdir(self.dir):
+            if name == "node.log":
+                continue
+            p = os.path.join(self.dir, name)
+            if os.path.isdir(p) and not os.path.islink(p):
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                os.unlink(p)
+
+
+class Shard:
+    """N redraft-nodes forming one Raft shard on loopback.
+
+        shard = Shard(3).start()       # waits for a leader
+        leader = shard.leader()        # waits (bounded) for a leader a majority follows
+        shard.kill(leader); shard.leader(); shard.restart(node)
+        shard.pause(node); shard.resume(node)   # SIGSTOP / SIGCONT
+        shard.wipe_and_rejoin(node)    # new Raft id, empty dir, --raft-join the leader
+        shard.stop_all()               # by PID; returns {node: exit code}
+    """
+
+    def __init__(self, size=3, cluster=False, args=()):
+        self.size = size
+        self.cluster = cluster
+        self.extra_args = [str(a) for a in args]
+        ports = shard_ports(size)
+        self.bootstrap = ",".join("%d@127.0.0.1:%d" % (i + 1, p + 10000) for i, p in enumerate(ports))
+        self.nodes = [ShardNode(self, i + 1, p) for i, p in enumerate(ports)]
+        self.next_raft_id = size + 1
+
+    def start(self, wait_leader=True):
+        try:
+            for n in self.nodes:
+                n.start(wait=False)
+            for n in self.nodes:
+                n.wait_ready(timeout=SHARD_WAIT)
+            if wait_leader:
+                self.leader()
+        except BaseException:
+            self.stop_all()
+            raise
+        return self
+
+    # -- finding the leader ------------------------------------------------------------
+    def state(self):
+        """{node: INFO replication dict or None} for every responsive node."""
+        return {n: n.replication() for n in self.nodes if n.responsive()}
+
+    def current_leader(self, exclude=()):
+        """The leader now, or None: exactly one responsive node (not in exclude) says
+        role:master and, with itself, a majority of the shard says so (followers whose
+        master_port is its port)."""
+        st = {n: i for n, i in self.state().items() if n not in exclude and i}
+        masters = [n for n, i in st.items() if i.get("role") == "master"]
+        if len(masters) != 1:
+            return None
+        m = masters[0]
+        agree = 1 + sum(1 for n, i in st.items()
+                        if n is not m and i.get("role") == "slave" and i.get("master_port") == str(m.port))
+        return m if agree >= self.size // 2 + 1 else None
+
+    def leader(self, timeout=None, exclude=()):
+        """Waits (bounded) until current_leader() names one; raises otherwise."""
+        deadline = time.time() + (timeout or SHARD_WAIT)
+        while time.time() < deadline:
+            m = self.current_leader(exclude)
+            if m is not None:
+                return m
+            time.sleep(0.05)
+        raise AssertionError("no leader within %ss:\n%s" % (timeout or SHARD_WAIT, self.describe()))
+
+    def followers(self, leader=None):
+        leader = leader or self.leader()
+        return [n for n in self.nodes if n is not leader and n.alive()]
+
+    def wait_follows(self, node, leader=None, timeout=None):
+        """Waits until node reports role:slave of the leader with the link up."""
+        leader = leader or self.leader()
+
+        def ok():
+            i = node.replication()
+            return bool(i) and i.get("role") == "slave" and i.get("master_port") == str(leader.port) \
+                and i.get("master_link_status") == "up"
+        if not wait_until(ok, timeout or SHARD_WAIT, 0.05):
+            raise AssertionError("node %d does not follow %d:\n%s" % (node.port, leader.port, self.describe()))
+
+    def describe(self):
+        out = []
+        for n in self.nodes:
+            if not n.alive():
+                st = "dead"
+            elif n.paused:
+                st = "paused"
+            else:
+                i = n.replication()
+                st = "no answer" if i is None else "role:%s master_port:%s link:%s" % (
+                    i.get("role"), i.get("master_port", "-"), i.get("master_link_status", "-"))
+            out.append("  node raft-id %d port %d: %s" % (n.raft_id, n.port, st))
+        for n in self.nodes:
+            out.append("---- log of port %d (last lines):\n%s" % (n.port, "\n".join(n.output().splitlines()[-15:])))
+        return "\n".join(out)
+
+    # -- faults --------------------------------------------------------------------------
+    def kill(self, node):
+        """kill -9."""
+        return node.stop(signal.SIGKILL)
+
+    def pause(self, node):
+        node.pause()
+
+    def resume(self, node):
+        node.resume()
+
+    def restart(self, node, wait=True):
+        """Starts a stopped (or kills and restarts a running) node with the same dir."""
+        if node.alive():
+            node.stop(signal.SIGKILL)
+        node.start(wait=False)
+        if wait:
+            node.wait_ready(timeout=SHARD_WAIT)
+        return node
+
+    def wipe_and_rejoin(self, node):
+        """Replaces a member by an empty one on the same address, the safe way for Raft
+        (a wiped dir must never come back under its old id): stop it, RAFT REMOVE its id
+        on the leader, wipe the dir, start it with a new Raft id and --raft-join the
+        leader (which adds it and, once caught up, makes it a voter)."""
+        if node.alive():
+            node.stop(signal.SIGKILL)
+        leader = self.leader(exclude=(node,))
+        with leader.client(timeout=SHARD_WAIT) as c:
+            r = c.call("RAFT", "REMOVE", node.raft_id, raise_errors=False)
+        if isinstance(r, RespError):
+            raise AssertionError("RAFT REMOVE %d on the leader: %s" % (node.raft_id, r))
+        node.wipe()
+        node.raft_id = self.next_raft_id
+        self.next_raft_id += 1
+        node.join = leader.addr()
+        node.start(wait=False)
+        node.wait_ready(timeout=SHARD_WAIT)
+        return node
+
+    def stop_all(self):
+        """Stops every node by PID (SIGCONT first if paused); {node: exit code or None
+        for a node that was not running}."""
+        codes = {}
+        for n in self.nodes:
+            was_alive = n.alive()
+            code = n.stop()
+            codes[n] = code if was_alive else None
+        return codes
+
+    def cleanup(self):
+        self.stop_all()
+        for n in self.nodes:
+            shutil.rmtree(n.dir, ignore_errors=True)
+
+    def sanitizer_reports(self):
+        return [n for n in self.nodes
+                if "ERROR: AddressSanitizer" in n.output() or "runtime error:" in n.output()
+                or "ERROR: LeakSanitizer" in n.output()]
+
+
+class ShardTestCase(unittest.TestCase):
+    """A fresh shard per test (SHARD_SIZE nodes, SHARD_CLUSTER for cluster mode,
+    SHARD_ARGS for extra flags), or one per class with SHARD_PER_CLASS = True. At the
+    end every node that was still running must exit cleanly (code 0) and no node's log
+    may hold a sanitizer report."""
+    SHARD_SIZE = 3
+    SHARD_CLUSTER = False
+    SHARD_ARGS = ()
+    SHARD_PER_CLASS = False
+
+    @classmethod
+    def _new_shard(cls):
+        return Shard(cls.SHARD_SIZE, cluster=cls.SHARD_CLUSTER, args=cls.SHARD_ARGS).start()
+
+    @classmethod
+    def _finish(cls, shard):
+        codes = shard.stop_all()
+        bad = {n.port: c for n, c in codes.items() if c not in (None, 0)}
+        reports = shard.sanitizer_reports()
+        msg = None
+        if bad or reports:
+            msg = "nodes exited badly %s / sanitizer reports on %s:\n%s" % (
+                bad, [n.port for n in reports],
+                "\n".join("---- port %d:\n%s" % (n.port, n.output()[-6000:])
+                          for n in shard.nodes if n.port in bad or n in reports))
+        shard.cleanup()
+        if msg:
+            raise AssertionError(msg)
+
+    @classmethod
+    def setUpClass(cls):
+        cls.shard = cls._new_shard() if cls.SHARD_PER_CLASS else None
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.shard is not None:
+            cls._finish(cls.shard)
+
+    def setUp(self):
+        if not self.SHARD_PER_CLASS:
+            self.shard = self._new_shard()
+
+    def tearDown(self):
+        if not self.SHARD_PER_CLASS:
+            self._finish(self.shard)

@@ -14,10 +14,10 @@ import harness
 from harness import NodeTestCase, RespError, Verbatim
 
 DEFAULT_SECTIONS = ["Server", "Clients", "Memory", "Persistence", "Stats", "Replication",
-                    "CPU", "Modules", "Errorstats", "Cluster", "Keyspace"]
+                    "CPU", "Modules", "Errorstats", "Cluster", "Keyspace", "Raft"]
 ALL_SECTIONS = ["Server", "Clients", "Memory", "Persistence", "Stats", "Replication",
                 "CPU", "Modules", "Commandstats", "Errorstats", "Latencystats", "Cluster",
-                "Keyspace"]
+                "Keyspace", "Raft"]  # redraft's own section comes last, as module sections do
 
 
 def parse_info(raw):

@@ -52,16 +52,35 @@ static void server_binary(char *out, size_t size)
     snprintf(out, size, "%s/../bin/redraft-node", self);
 }
 
-static int free_port(void)
+static int port_bindable(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    cr_assert_geq(fd, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    socklen_t len = sizeof(a);
-    cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    if (fd < 0)
+        return 0;
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+                            .sin_port = htons((uint16_t)port)};
+    int ok = bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
     close(fd);
-    return ntohs(a.sin_port);
+    return ok;
+}
+
+/* A free loopback port whose Raft bus port (+10000, the node's default) is free too. */
+static int free_port(void)
+{
+    for (int tries = 0; tries < 200; tries++) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        cr_assert_geq(fd, 0);
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+        socklen_t len = sizeof(a);
+        cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+        close(fd);
+        int port = ntohs(a.sin_port);
+        if (port + 10000 <= 65535 && port_bindable(port + 10000))
+            return port;
+    }
+    cr_assert_fail("no free port pair");
+    return -1;
 }
 
 /* Blocking PING probe: 1 once the server answers +PONG. */

@@ -1,0 +1,466 @@
+/* topology_view: building the current topology from Raft + the member table, and the
+ * CLUSTER SLOTS / SHARDS / NODES / INFO renderings of a view (topology_view.h). */
+#include "topology_view.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <raft.h>
+#include <sodium.h>
+
+#include "keyslot.h"
+#include "members.h"
+#include "mem.h"
+#include "raft_node.h"
+#include "server.h"
+
+/* ---- construction helpers ------------------------------------------------------------ */
+
+void topology_view_init(topology_view *v, int shard_count)
+{
+    memset(v, 0, sizeof *v);
+    v->my_shard = v->my_node = -1;
+    if (shard_count > 0) {
+        v->shards = rd_calloc((size_t)shard_count, sizeof *v->shards);
+        v->shard_count = shard_count;
+    }
+}
+
+void topology_view_free(topology_view *v)
+{
+    for (int i = 0; i < v->shard_count; i++) {
+        rd_free(v->shards[i].ranges);
+        rd_free(v->shards[i].nodes);
+    }
+    rd_free(v->shards);
+    memset(v, 0, sizeof *v);
+    v->my_shard = v->my_node = -1;
+}
+
+topo_node *topology_shard_add_node(topo_shard *sh)
+{
+    sh->nodes = rd_realloc(sh->nodes, (size_t)(sh->node_count + 1) * sizeof *sh->nodes);
+    topo_node *n = &sh->nodes[sh->node_count++];
+    memset(n, 0, sizeof *n);
+    return n;
+}
+
+void topology_shard_add_range(topo_shard *sh, int start, int end)
+{
+    sh->ranges = rd_realloc(sh->ranges, (size_t)(sh->range_count + 1) * sizeof *sh->ranges);
+    sh->ranges[sh->range_count].start = start;
+    sh->ranges[sh->range_count].end = end;
+    sh->range_count++;
+}
+
+const topo_node *topology_shard_master(const topo_shard *sh)
+{
+    return sh->node_count > 0 && (sh->nodes[0].flags & TOPO_NODE_MASTER) ? &sh->nodes[0] : NULL;
+}
+
+const topo_node *topology_myself(const topology_view *v)
+{
+    if (v->my_shard < 0 || v->my_shard >= v->shard_count)
+        return NULL;
+    const topo_shard *sh = &v->shards[v->my_shard];
+    return v->my_node >= 0 && v->my_node < sh->node_count ? &sh->nodes[v->my_node] : NULL;
+}
+
+const topo_node *topology_find_node(const topology_view *v, const char *id, size_t len, int *shard)
+{
+    for (int s = 0; s < v->shard_count; s++)
+        for (int i = 0; i < v->shards[s].node_count; i++) {
+            const topo_node *n = &v->shards[s].nodes[i];
+            if (strlen(n->id) == len && memcmp(n->id, id, len) == 0) {
+                if (shard)
+                    *shard = s;
+                return n;
+            }
+        }
+    return NULL;
+}
+
+static int serving(const topo_shard *sh)
+{
+    const topo_node *m = topology_shard_master(sh);
+    return m && !(m->flags & TOPO_NODE_FAIL);
+}
+
+/* Slot counts: assigned (owned by a shard with a master), ok (master not failed), fail. */
+static void slot_counts(const topology_view *v, int *assigned, int *ok, int *fail)
+{
+    unsigned char seen[CLUSTER_SLOTS / 8];
+    memset(seen, 0, sizeof seen);
+    *assigned = *ok = *fail = 0;
+    for (int s = 0; s < v->shard_count; s++) {
+        const topo_shard *sh = &v->shards[s];
+        if (!topology_shard_master(sh))
+            continue;
+        int good = serving(sh);
+        for (int r = 0; r < sh->range_count; r++) {
+            int a = sh->ranges[r].start < 0 ? 0 : sh->ranges[r].start;
+            int b = sh->ranges[r].end >= CLUSTER_SLOTS ? CLUSTER_SLOTS - 1 : sh->ranges[r].end;
+            for (int slot = a; slot <= b; slot++) {
+                if (seen[slot >> 3] & (1u << (slot & 7)))
+                    continue; /* overlapping ranges count once */
+                seen[slot >> 3] |= (unsigned char)(1u << (slot & 7));
+                (*assigned)++;
+                if (good)
+                    (*ok)++;
+                else
+                    (*fail)++;
+            }
+        }
+    }
+}
+
+int topology_state_ok(const topology_view *v)
+{
+    int assigned, ok, fail;
+    slot_counts(v, &assigned, &ok, &fail);
+    return ok == CLUSTER_SLOTS;
+}
+
+void topology_shard_id(uint64_t lowest_raft_id, char out[TOPO_ID_LEN + 1])
+{
+    char in[64];
+    int n = snprintf(in, sizeof in, "redraft-shard:%llu", (unsigned long long)lowest_raft_id);
+    unsigned char h[TOPO_ID_LEN / 2];
+    crypto_generichash(h, sizeof h, (const unsigned char *)in, (unsigned long long)n, NULL, 0);
+    for (size_t i = 0; i < sizeof h; i++)
+        snprintf(out + 2 * i, 3, "%02x", h[i]);
+}
+
+/* ---- the source: this node's Raft group ------------------------------------------------ */
+
+/* Node-local memory of the last leader seen, so that while an election runs the views
+ * still name the shard's (failed) master, as Redis keeps listing a failed master. */
+static uint64_t last_leader_id;
+
+static void copy_str(char *dst, size_t size, const char *src)
+{
+    snprintf(dst, size, "%s", src ? src : "");
+}
+
+/* This node's own client address when the member table has no record of it yet: what
+ * it announces (cluster-announce-ip), else its first specific bind address. */
+static void own_address(const server *s, topo_node *n)
+{
+    const char *host = s->cfg.cluster_announce_ip;
+    if (!host || !host[0]) {
+        host = "127.0.0.1";
+        if (s->cfg.bind_count > 0 && s->cfg.bind[0]) {
+            const char *b = s->cfg.bind[0];
+            if (b[0] == '-')
+                b++; /* "-addr": optional bind */
+            if (b[0] && strcmp(b, "*") != 0 && strcmp(b, "0.0.0.0") != 0 && strcmp(b, "::") != 0 &&
+                strcmp(b, "::*") != 0)
+                host = b;
+        }
+    }
+    copy_str(n->host, sizeof n->host, host);
+    n->port = s->cfg.port;
+    n->bus_port = s->cfg.cluster_port > 0 ? s->cfg.cluster_port : s->cfg.port + 10000;
+}
+
+static void fill_from_member(topo_node *n, const member *m)
+{
+    copy_str(n->id, sizeof n->id, m->node_id);
+    copy_str(n->host, sizeof n->host, m->host);
+    n->port = m->port;
+    n->bus_port = m->bus_port;
+}
+
+static void fill_myself(topo_node *n, const server *s)
+{
+    const member *m = raft_node_raft() ? members_find(raft_node_id()) : NULL;
+    if (m && m->host[0] && m->port > 0)
+        fill_from_member(n, m);
+    else
+        own_address(s, n);
+    const char *nid = raft_node_node_id();
+    if (nid && nid[0])
+        copy_str(n->id, sizeof n->id, nid);
+    else if (!n->id[0])
+        copy_str(n->id, sizeof n->id, s->run_id); /* Raft not started (unit tests) */
+    n->raft_id = raft_node_raft() ? raft_node_id() : 0;
+    n->flags |= TOPO_NODE_MYSELF;
+}
+
+void topology_view_build(topology_view *v, server *s)
+{
+    topology_view_init(v, 1);
+    topo_shard *sh = &v->shards[0];
+    topology_shard_add_range(sh, 0, CLUSTER_SLOTS - 1);
+    v->my_shard = 0;
+
+    if (!raft_node_raft()) {
+        /* Raft not running (unit tests, start-up): a lone node that is its own master. */
+        topo_node *me = topology_shard_add_node(sh);
+        fill_myself(me, s);
+        me->flags |= TOPO_NODE_MASTER;
+        v->my_node = 0;
+        topology_shard_id(0, sh->id);
+        return;
+    }
+
+    uint64_t me_id = raft_node_id();
+    int leading = raft_node_is_leader();
+    uint64_t leader = leading ? me_id : raft_node_leader_id();
+    if (!leading && leader == me_id)
+        leader = 0; /* elected, but the data path has not been told yet: not serving */
+    if (leader)
+        last_leader_id = leader;
+    uint64_t master_id = leader ? leader : last_leader_id;
+    long long applied = (long long)raft_node_applied_index();
+    long long commit = (long long)raft_node_commit_index();
+
+    uint64_t lowest = 0;
+    int me_found = 0;
+    int count = raft_node_config_count();
+    for (int i = 0; i < count; i++) {
+        uint64_t id = 0;
+        int role = 0;
+        const char *addr = NULL;
+        if (raft_node_config_at(i, &id, &role, &addr) != 0 || id == 0)
+            continue;
+        if (!lowest || id < lowest)
+            lowest = id;
+        if (role == RAFT_SPARE && id != me_id)
+            continue; /* holds no data: not a replica */
+        topo_node n;
+        memset(&n, 0, sizeof n);
+        if (id == me_id) {
+            fill_myself(&n, s);
+            me_found = 1;
+        } else {
+            const member *m = members_find(id);
+            if (!m || !m->host[0] || m->port <= 0 || !m->node_id[0])
+                continue; /* not announced yet: no address to give clients */
+            fill_from_member(&n, m);
+        }
+        n.raft_id = id;
+        if (role != RAFT_VOTER)
+            n.flags |= TOPO_NODE_NOFAILOVER;
+        if (id == me_id)
+            n.repl_offset = applied;
+        else if (leading)
+            n.repl_offset = (long long)raft_node_match_index(id);
+        else if (id == leader)
+            n.repl_offset = commit;
+        else
+            n.repl_offset = applied;
+        if (id == master_id) {
+            n.flags |= TOPO_NODE_MASTER;
+            if (!leader)
+                n.flags |= TOPO_NODE_FAIL;
+        }
+        *topology_shard_add_node(sh) = n;
+    }
+    if (!me_found) {
+        /* Not (yet) in the configuration: joining, or removed. Still myself. */
+        topo_node *n = topology_shard_add_node(sh);
+        fill_myself(n, s);
+        n->repl_offset = applied;
+        n->flags |= TOPO_NODE_NOFAILOVER;
+    }
+    /* The master first, the others in configuration order. */
+    for (int i = 1; i < sh->node_count; i++) {
+        if (!(sh->nodes[i].flags & TOPO_NODE_MASTER))
+            continue;
+        topo_node m = sh->nodes[i];
+        memmove(&sh->nodes[1], &sh->nodes[0], (size_t)i * sizeof *sh->nodes);
+        sh->nodes[0] = m;
+        break;
+    }
+    for (int i = 0; i < sh->node_count; i++)
+        if (sh->nodes[i].flags & TOPO_NODE_MYSELF)
+            v->my_node = i;
+    sh->config_epoch = raft_node_term();
+    v->current_epoch = sh->config_epoch;
+    topology_shard_id(lowest ? lowest : me_id, sh->id);
+}
+
+/* ---- CLUSTER SLOTS ----------------------------------------------------------------------- */
+
+/* Redis leaves out replicas that are failing or have nothing yet (offset 0). */
+static int slots_lists_replica(const topo_node *n)
+{
+    return !(n->flags & (TOPO_NODE_MASTER | TOPO_NODE_FAIL)) && n->repl_offset != 0;
+}
+
+static void write_slots_node(resp_writer *w, const topo_node *n)
+{
+    resp_write_array_len(w, 4);
+    resp_write_bulk_cstr(w, n->host);
+    resp_write_int(w, n->port);
+    resp_write_bulk_cstr(w, n->id);
+    resp_write_map_len(w, 0); /* no hostname announced: empty metadata */
+}
+
+typedef struct slot_entry {
+    int start, end, shard;
+} slot_entry;
+
+void topology_write_slots(resp_writer *w, const topology_view *v)
+{
+    /* Ranges of shards that have a master, in slot order (Redis walks the slots). */
+    int total = 0;
+    for (int s = 0; s < v->shard_count; s++)
+        if (topology_shard_master(&v->shards[s]))
+            total += v->shards[s].range_count;
+    slot_entry *e = total ? rd_malloc((size_t)total * sizeof *e) : NULL;
+    int n = 0;
+    for (int s = 0; s < v->shard_count; s++) {
+        if (!topology_shard_master(&v->shards[s]))
+            continue;
+        for (int r = 0; r < v->shards[s].range_count; r++) {
+            slot_entry x = {v->shards[s].ranges[r].start, v->shards[s].ranges[r].end, s};
+            int j = n++;
+            while (j > 0 && e[j - 1].start > x.start) { /* insertion sort: few ranges */
+                e[j] = e[j - 1];
+                j--;
+            }
+            e[j] = x;
+        }
+    }
+    resp_write_array_len(w, n);
+    for (int i = 0; i < n; i++) {
+        const topo_shard *sh = &v->shards[e[i].shard];
+        int replicas = 0;
+        for (int k = 1; k < sh->node_count; k++)
+            replicas += slots_lists_replica(&sh->nodes[k]);
+        resp_write_array_len(w, 3 + replicas);
+        resp_write_int(w, e[i].start);
+        resp_write_int(w, e[i].end);
+        write_slots_node(w, &sh->nodes[0]);
+        for (int k = 1; k < sh->node_count; k++)
+            if (slots_lists_replica(&sh->nodes[k]))
+                write_slots_node(w, &sh->nodes[k]);
+    }
+    rd_free(e);
+}
+
+/* ---- CLUSTER SHARDS ---------------------------------------------------------------------- */
+
+static const char *node_health(const topo_node *n)
+{
+    if (n->flags & TOPO_NODE_FAIL)
+        return "fail";
+    if (!(n->flags & TOPO_NODE_MASTER) && n->repl_offset == 0)
+        return "loading";
+    return "online";
+}
+
+void topology_write_shards(resp_writer *w, const topology_view *v)
+{
+    resp_write_array_len(w, v->shard_count);
+    for (int s = 0; s < v->shard_count; s++) {
+        const topo_shard *sh = &v->shards[s];
+        resp_write_map_len(w, 2);
+        resp_write_bulk_cstr(w, "slots");
+        resp_write_array_len(w, 2LL * sh->range_count);
+        for (int r = 0; r < sh->range_count; r++) {
+            resp_write_int(w, sh->ranges[r].start);
+            resp_write_int(w, sh->ranges[r].end);
+        }
+        resp_write_bulk_cstr(w, "nodes");
+        resp_write_array_len(w, sh->node_count);
+        for (int i = 0; i < sh->node_count; i++) {
+            const topo_node *n = &sh->nodes[i];
+            resp_write_map_len(w, 7);
+            resp_write_bulk_cstr(w, "id");
+            resp_write_bulk_cstr(w, n->id);
+            resp_write_bulk_cstr(w, "port");
+            resp_write_int(w, n->port);
+            resp_write_bulk_cstr(w, "ip");
+            resp_write_bulk_cstr(w, n->host);
+            resp_write_bulk_cstr(w, "endpoint");
+            resp_write_bulk_cstr(w, n->host);
+            resp_write_bulk_cstr(w, "role");
+            resp_write_bulk_cstr(w, (n->flags & TOPO_NODE_MASTER) ? "master" : "replica");
+            resp_write_bulk_cstr(w, "replication-offset");
+            resp_write_int(w, n->repl_offset);
+            resp_write_bulk_cstr(w, "health");
+            resp_write_bulk_cstr(w, node_health(n));
+        }
+    }
+}
+
+/* ---- CLUSTER NODES ----------------------------------------------------------------------- */
+
+void topology_format_node_line(bytebuf *o, const topology_view *v, int shard, int node, int64_t now_ms)
+{
+    const topo_shard *sh = &v->shards[shard];
+    const topo_node *n = &sh->nodes[node];
+    const topo_node *master = topology_shard_master(sh);
+    int is_master = (n->flags & TOPO_NODE_MASTER) != 0;
+    bytebuf_appendf(o, "%s %s:%d@%d ", n->id, n->host, n->port, n->bus_port);
+    /* flags in Redis's order: myself, master, slave, fail?, fail, handshake, noaddr, nofailover */
+    int first = 1;
+#define FLAG(cond, name)                                    \
+    do {                                                    \
+        if (cond) {                                         \
+            bytebuf_append_str(o, first ? name : "," name); \
+            first = 0;                                      \
+        }                                                   \
+    } while (0)
+    FLAG(n->flags & TOPO_NODE_MYSELF, "myself");
+    FLAG(is_master, "master");
+    FLAG(!is_master, "slave");
+    FLAG(n->flags & TOPO_NODE_FAIL, "fail");
+    FLAG(n->flags & TOPO_NODE_NOFAILOVER, "nofailover");
+#undef FLAG
+    int me = (n->flags & TOPO_NODE_MYSELF) != 0;
+    int down = (n->flags & TOPO_NODE_FAIL) != 0;
+    /* ping-sent, pong-recv: myself prints 0 0; a live peer "just answered" */
+    bytebuf_appendf(o, " %s 0 %lld %llu %s", (!is_master && master && master != n) ? master->id : "-",
+                    (me || down) ? 0LL : (long long)now_ms, (unsigned long long)sh->config_epoch,
+                    down ? "disconnected" : "connected");
+    if (is_master)
+        for (int r = 0; r < sh->range_count; r++) {
+            if (sh->ranges[r].start == sh->ranges[r].end)
+                bytebuf_appendf(o, " %d", sh->ranges[r].start);
+            else
+                bytebuf_appendf(o, " %d-%d", sh->ranges[r].start, sh->ranges[r].end);
+        }
+}
+
+void topology_format_nodes(bytebuf *o, const topology_view *v, int64_t now_ms)
+{
+    for (int s = 0; s < v->shard_count; s++)
+        for (int i = 0; i < v->shards[s].node_count; i++) {
+            topology_format_node_line(o, v, s, i, now_ms);
+            bytebuf_append_char(o, '\n');
+        }
+}
+
+/* ---- CLUSTER INFO ------------------------------------------------------------------------ */
+
+void topology_format_info(bytebuf *o, const topology_view *v)
+{
+    int assigned, ok, fail;
+    slot_counts(v, &assigned, &ok, &fail);
+    int known = 0, size = 0;
+    for (int s = 0; s < v->shard_count; s++) {
+        known += v->shards[s].node_count;
+        if (topology_shard_master(&v->shards[s]) && v->shards[s].range_count > 0)
+            size++;
+    }
+    uint64_t my_epoch = v->my_shard >= 0 && v->my_shard < v->shard_count ? v->shards[v->my_shard].config_epoch : 0;
+    bytebuf_appendf(o,
+                    "cluster_state:%s\r\n"
+                    "cluster_slots_assigned:%d\r\n"
+                    "cluster_slots_ok:%d\r\n"
+                    "cluster_slots_pfail:0\r\n"
+                    "cluster_slots_fail:%d\r\n"
+                    "cluster_known_nodes:%d\r\n"
+                    "cluster_size:%d\r\n"
+                    "cluster_current_epoch:%llu\r\n"
+                    "cluster_my_epoch:%llu\r\n"
+                    "cluster_stats_messages_sent:0\r\n"
+                    "cluster_stats_messages_received:0\r\n"
+                    "total_cluster_links_buffer_limit_exceeded:0\r\n",
+                    ok == CLUSTER_SLOTS ? "ok" : "fail", assigned, ok, fail, known, size,
+                    (unsigned long long)v->current_epoch, (unsigned long long)my_epoch);
+}
