@@ -4,12 +4,15 @@
 # Starts BUILD_DIR/bin/redraft-node and redis-server with the same flags (`--bind
 # 127.0.0.1 --save '' --appendonly no --dir <scratch>`, no persistence), each on a free
 # loopback port, then:
-#   1. throughput: redis-benchmark -t set,get,incr,mset -n N -c 50 at -P 1 and -P 16,
+#   1. throughput: redis-benchmark's own tests (strings: set,get,incr,mset; data types:
+#      lpush,lpop,sadd,hset,zadd,lrange_100,lrange_600) -n N -c 50 at -P 1 and -P 16,
 #      one test at a time, alternating which server goes first, and prints requests per
 #      second for both and the ratio redraft / redis-server (higher is better);
-#   2. memory: FLUSHALL, load K keys `key:NNNNNNN` -> 16-byte values through
-#      `redis-cli --pipe`, and compare INFO memory's used_memory (ratio redraft /
-#      redis-server, lower is better).
+#   2. memory: for each data set, FLUSHALL, load it through `redis-cli --pipe` into both
+#      servers and compare INFO memory's used_memory (ratio redraft / redis-server,
+#      lower is better). The data sets: K keys `key:NNNNNNN` -> 16-byte values; H hashes
+#      of 10 fields; Z sorted sets of 20 members (small enough for the listpack
+#      encoding, the common case).
 # Both servers are stopped by PID when the script exits, however it exits.
 # The last line is a one-line summary. Exit status: 0 when every measurement was taken
 # (whether or not the targets were met), 1 when a server failed or a tool errored.
@@ -17,8 +20,12 @@
 # Environment overrides (defaults are the issue's figures):
 #   BENCH_N=1000000          requests per redis-benchmark test
 #   BENCH_KEYS=1000000       keys loaded for the memory comparison
+#   BENCH_HASHES=100000      hashes of 10 fields for the memory comparison (0: skip)
+#   BENCH_ZSETS=100000       sorted sets of 20 members for the memory comparison (0: skip)
 #   BENCH_CLIENTS=50         redis-benchmark -c
-#   BENCH_TESTS=set,get,incr,mset
+#   BENCH_TESTS=set,get,incr,mset,lpush,lpop,sadd,hset,zadd,lrange_100,lrange_600
+#                            (redis-benchmark -t names; lrange_* include redis-benchmark's
+#                            own LPUSH prefill run, which is not timed here)
 #   BENCH_PIPELINES="1 16"   redis-benchmark -P values
 #   BENCH_TIMEOUT=900        seconds allowed for one redis-benchmark run
 #   BENCH_ROUNDS=1           repeat the throughput runs and keep each server's best
@@ -30,7 +37,9 @@ BUILD=${1:-build}
 N=${BENCH_N:-1000000}
 KEYS=${BENCH_KEYS:-1000000}
 CLIENTS=${BENCH_CLIENTS:-50}
-TESTS=${BENCH_TESTS:-set,get,incr,mset}
+TESTS=${BENCH_TESTS:-set,get,incr,mset,lpush,lpop,sadd,hset,zadd,lrange_100,lrange_600}
+HASHES=${BENCH_HASHES:-100000}
+ZSETS=${BENCH_ZSETS:-100000}
 PIPELINES=${BENCH_PIPELINES:-1 16}
 RUN_TIMEOUT=${BENCH_TIMEOUT:-900}
 ROUNDS=${BENCH_ROUNDS:-1}
@@ -145,8 +154,12 @@ bench_one() {
     tail -n 5 "$TMP/bench.err" >&2; printf '%s\n' "$out" | tail -n 5 >&2
     return 1
   fi
-  # CSV: "test","rps","avg_latency_ms",... — one data row after the header.
-  rps=$(printf '%s\n' "$out" | tr -d '\r' | awk -F'","' 'NR > 1 || $1 !~ /^"test$/ { if ($2 ~ /^[0-9.]+$/) { print $2; exit } }')
+  # CSV: "test","rps","avg_latency_ms",... — the row whose name is the test's (upper
+  # case, e.g. "LRANGE_100 (first 100 elements)"); lrange_* also print a row for their
+  # "LPUSH (needed to benchmark LRANGE)" prefill, which is skipped.
+  rps=$(printf '%s\n' "$out" | tr -d '\r' | awk -F'","' -v t="$(echo "$test" | tr '[:lower:]' '[:upper:]')" '
+    { name = substr($1, 2) }
+    name !~ /needed/ && (name == t || index(name, t " ") == 1) { if ($2 ~ /^[0-9.]+$/) { print $2; exit } }')
   [ -n "$rps" ] || { echo "bench: no result in redis-benchmark output for -t $test -P $pipe:" >&2; printf '%s\n' "$out" >&2; return 1; }
   echo "$rps"
 }
@@ -184,7 +197,7 @@ for round in $(seq "$ROUNDS"); do
         r=$(bench_one "$REDIS_PORT" "$test" "$pipe") || { check_alive; exit 1; }
       fi
       CPU_R=$((CPU_R + $(cpu_ticks "$REDIS_PID") - cr0)); CPU_D=$((CPU_D + $(cpu_ticks "$NODE_PID") - cd0))
-      REQS=$((REQS + N))
+      case "$test" in lrange_*) REQS=$((REQS + 2 * N)) ;; *) REQS=$((REQS + N)) ;; esac  # + LPUSH prefill
       i=$((i + 1))
       check_alive
       BEST["$test|$pipe|r"]=$(max "${BEST["$test|$pipe|r"]:-}" "$r")
@@ -224,6 +237,23 @@ for srv in "redis-server $REDIS_PORT" "redraft-node $NODE_PORT"; do
     got=$(cli "$port" STRLEN key:__rand_int__)
     [ "$got" = 3 ] || { echo "bench: $name: key:__rand_int__ has length '$got' after the SET runs, expected 3" >&2; exit 1; } ;;
   esac
+  # The data-type tests write one member each (no -r): check it is there and right.
+  case ",$TESTS," in *,sadd,*)
+    got=$(cli "$port" SISMEMBER myset element:__rand_int__)
+    [ "$got" = 1 ] || { echo "bench: $name: myset lacks element:__rand_int__ after the SADD runs" >&2; exit 1; } ;;
+  esac
+  case ",$TESTS," in *,hset,*)
+    got=$(cli "$port" HSTRLEN myhash element:__rand_int__)
+    [ "$got" = 3 ] || { echo "bench: $name: myhash field element:__rand_int__ has length '$got' after the HSET runs, expected 3" >&2; exit 1; } ;;
+  esac
+  case ",$TESTS," in *,zadd,*)
+    got=$(cli "$port" ZSCORE myzset element:__rand_int__)
+    [ "$got" = 0 ] || { echo "bench: $name: myzset score of element:__rand_int__ is '$got' after the ZADD runs, expected 0" >&2; exit 1; } ;;
+  esac
+  case ",$TESTS," in *,lrange_100,*|*,lrange_600,*)
+    got=$(cli "$port" LRANGE mylist 0 599 | wc -l); want=$((N < 600 ? N : 600))
+    [ "$got" -ge "$want" ] || { echo "bench: $name: LRANGE mylist 0 599 gave $got elements after the LRANGE runs, expected $want" >&2; exit 1; } ;;
+  esac
 done
 HZ_TICKS=$(getconf CLK_TCK)
 cpu_us() { awk -v t="$1" -v n="$REQS" -v hz="$HZ_TICKS" 'BEGIN { printf "%.2f", t * 1000000 / hz / n }'; }
@@ -232,26 +262,17 @@ echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine 
 echo
 
 # ---- memory -----------------------------------------------------------------------
-echo "== memory: $KEYS keys key:NNNNNNN -> 16-byte values, loaded with redis-cli --pipe"
-LOAD="$TMP/load.resp"
-awk -v n="$KEYS" 'BEGIN {
-  for (i = 0; i < n; i++) {
-    k = sprintf("key:%07d", i); v = sprintf("value:%010d", i)
-    printf "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n", length(k), k, length(v), v
-  }
-}' >"$LOAD"
-
-mem_load() {  # mem_load NAME PORT -> prints "baseline used allocator_allocated rss"
-  local name=$1 port=$2 out errors base used size alloc rss
+mem_load() {  # mem_load NAME PORT FILE NKEYS -> prints "baseline used allocator_allocated rss"
+  local name=$1 port=$2 file=$3 nkeys=$4 out errors base used size alloc rss
   [ "$(cli "$port" FLUSHALL)" = OK ] || { echo "bench: FLUSHALL failed on $name" >&2; return 1; }
   sleep 0.5
   base=$(info_field "$port" memory used_memory)
-  out=$(timeout "$RUN_TIMEOUT" redis-cli -h 127.0.0.1 -p "$port" --pipe <"$LOAD" 2>&1) || {
+  out=$(timeout "$RUN_TIMEOUT" redis-cli -h 127.0.0.1 -p "$port" --pipe <"$file" 2>&1) || {
     echo "bench: redis-cli --pipe into $name failed:" >&2; printf '%s\n' "$out" | tail -n 5 >&2; return 1; }
   errors=$(printf '%s\n' "$out" | awk -F'[:,] *' '/^errors:/ { print $2; exit }')
   [ "$errors" = 0 ] || { echo "bench: redis-cli --pipe into $name reported errors:" >&2; printf '%s\n' "$out" | tail -n 5 >&2; return 1; }
   size=$(cli "$port" DBSIZE)
-  [ "$size" = "$KEYS" ] || { echo "bench: $name DBSIZE is $size after loading $KEYS keys" >&2; return 1; }
+  [ "$size" = "$nkeys" ] || { echo "bench: $name DBSIZE is $size after loading $nkeys keys" >&2; return 1; }
   sleep 0.5
   used=$(info_field "$port" memory used_memory)
   if [ -z "$base" ] || [ -z "$used" ]; then echo "bench: no used_memory in INFO memory of $name" >&2; return 1; fi
@@ -261,21 +282,73 @@ mem_load() {  # mem_load NAME PORT -> prints "baseline used allocator_allocated 
   echo "$base $used ${alloc:-0} ${rss:-0}"
 }
 
-read -r r_base r_used r_alloc r_rss <<<"$(mem_load redis-server "$REDIS_PORT")" || { check_alive; exit 1; }
-[ -n "${r_used:-}" ] || { check_alive; exit 1; }
-read -r d_base d_used d_alloc d_rss <<<"$(mem_load redraft-node "$NODE_PORT")" || { check_alive; exit 1; }
-[ -n "${d_used:-}" ] || { check_alive; exit 1; }
-check_alive
-
 mib() { awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
-perkey() { awk -v u="$1" -v b="$2" -v n="$KEYS" 'BEGIN { printf "%.1f", (u - b) / n }'; }
+perkey() { awk -v u="$1" -v b="$2" -v n="$3" 'BEGIN { printf "%.1f", (u - b) / n }'; }
 fmt_mem() { printf '%-14s %12s %12s %16s %10s %20s %12s\n' "$@"; }
-fmt_mem "server" "used_memory" "" "empty baseline" "bytes/key" "allocator_allocated" "rss"
-fmt_mem "redis-server" "$r_used" "($(mib "$r_used"))" "$r_base" "$(perkey "$r_used" "$r_base")" "$r_alloc" "$(mib "$r_rss")"
-fmt_mem "redraft-node" "$d_used" "($(mib "$d_used"))" "$d_base" "$(perkey "$d_used" "$d_base")" "$d_alloc" "$(mib "$d_rss")"
-mem_ratio=$(ratio "$d_used" "$r_used")
-echo "memory ratio redraft / redis-server: ${mem_ratio}x (lower is better)"
-echo
+
+# mem_compare TITLE FILE NKEYS: loads FILE into both servers, prints the table and the
+# ratio, and leaves the ratio in MEM_RATIO.
+mem_compare() {
+  local title=$1 file=$2 nkeys=$3 r_base r_used r_alloc r_rss d_base d_used d_alloc d_rss
+  echo "== memory: $title, loaded with redis-cli --pipe"
+  read -r r_base r_used r_alloc r_rss <<<"$(mem_load redis-server "$REDIS_PORT" "$file" "$nkeys")" || { check_alive; exit 1; }
+  [ -n "${r_used:-}" ] || { check_alive; exit 1; }
+  read -r d_base d_used d_alloc d_rss <<<"$(mem_load redraft-node "$NODE_PORT" "$file" "$nkeys")" || { check_alive; exit 1; }
+  [ -n "${d_used:-}" ] || { check_alive; exit 1; }
+  check_alive
+  fmt_mem "server" "used_memory" "" "empty baseline" "bytes/key" "allocator_allocated" "rss"
+  fmt_mem "redis-server" "$r_used" "($(mib "$r_used"))" "$r_base" "$(perkey "$r_used" "$r_base" "$nkeys")" "$r_alloc" "$(mib "$r_rss")"
+  fmt_mem "redraft-node" "$d_used" "($(mib "$d_used"))" "$d_base" "$(perkey "$d_used" "$d_base" "$nkeys")" "$d_alloc" "$(mib "$d_rss")"
+  MEM_RATIO=$(ratio "$d_used" "$r_used")
+  echo "memory ratio redraft / redis-server: ${MEM_RATIO}x (lower is better)"
+  echo
+}
+
+LOAD="$TMP/load.resp"
+awk -v n="$KEYS" 'BEGIN {
+  for (i = 0; i < n; i++) {
+    k = sprintf("key:%07d", i); v = sprintf("value:%010d", i)
+    printf "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n", length(k), k, length(v), v
+  }
+}' >"$LOAD"
+mem_compare "$KEYS keys key:NNNNNNN -> 16-byte values" "$LOAD" "$KEYS"
+mem_ratio=$MEM_RATIO
+rm -f "$LOAD"
+
+# Collections: one HSET / ZADD per key with every field / member, as an application
+# would write them. Field and member names repeat across keys (as real schemas do);
+# values and scores vary.
+hash_ratio=""; zset_ratio=""
+if [ "$HASHES" -gt 0 ]; then
+  awk -v n="$HASHES" 'BEGIN {
+    for (i = 0; i < n; i++) {
+      k = sprintf("hash:%07d", i)
+      printf "*22\r\n$4\r\nHSET\r\n$%d\r\n%s\r\n", length(k), k
+      for (f = 0; f < 10; f++) {
+        fn = sprintf("field%d", f); v = sprintf("v%d-%d", i, f * 7)
+        printf "$%d\r\n%s\r\n$%d\r\n%s\r\n", length(fn), fn, length(v), v
+      }
+    }
+  }' >"$LOAD"
+  mem_compare "$HASHES hashes of 10 fields (field0..field9 -> short values)" "$LOAD" "$HASHES"
+  hash_ratio=$MEM_RATIO
+  rm -f "$LOAD"
+fi
+if [ "$ZSETS" -gt 0 ]; then
+  awk -v n="$ZSETS" 'BEGIN {
+    for (i = 0; i < n; i++) {
+      k = sprintf("zset:%07d", i)
+      printf "*42\r\n$4\r\nZADD\r\n$%d\r\n%s\r\n", length(k), k
+      for (m = 0; m < 20; m++) {
+        sc = sprintf("%d", (i * 31 + m * 17) % 1000); mn = sprintf("member:%d", m)
+        printf "$%d\r\n%s\r\n$%d\r\n%s\r\n", length(sc), sc, length(mn), mn
+      }
+    }
+  }' >"$LOAD"
+  mem_compare "$ZSETS sorted sets of 20 members (integer scores)" "$LOAD" "$ZSETS"
+  zset_ratio=$MEM_RATIO
+  rm -f "$LOAD"
+fi
 
 # ---- summary ----------------------------------------------------------------------
 summary=""
@@ -292,10 +365,15 @@ for pipe in $PIPELINES; do
   if awk -v m="$min" 'BEGIN { exit !(m < 1.0) }'; then misses+=("-P $pipe $mint ${min}x"); fi
 done
 if awk -v m="$mem_ratio" 'BEGIN { exit !(m > 1.0) }'; then misses+=("memory ${mem_ratio}x"); fi
+if [ -n "$hash_ratio" ] && awk -v m="$hash_ratio" 'BEGIN { exit !(m > 1.0) }'; then misses+=("hash memory ${hash_ratio}x"); fi
+if [ -n "$zset_ratio" ] && awk -v m="$zset_ratio" 'BEGIN { exit !(m > 1.0) }'; then misses+=("zset memory ${zset_ratio}x"); fi
 if [ "${#misses[@]}" = 0 ]; then
   verdict="targets met (throughput >= 1.0x, memory <= 1.0x)"
 else
   joined=$(IFS='|'; echo "${misses[*]}")
   verdict="below target: ${joined//|/, }"
 fi
-echo "summary: redraft/redis-server throughput ${summary}memory ${mem_ratio}x; $verdict"
+extra_mem=""
+[ -z "$hash_ratio" ] || extra_mem+=", hashes ${hash_ratio}x"
+[ -z "$zset_ratio" ] || extra_mem+=", zsets ${zset_ratio}x"
+echo "summary: redraft/redis-server throughput ${summary}memory ${mem_ratio}x${extra_mem}; $verdict"

@@ -23,11 +23,11 @@
 #define NA CMD_NO_AUTH
 #define CX CMD_CONNECTION
 #define RND CMD_RANDOM
-#define END {NULL, NULL, 0, 0, NULL, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, "", NULL, {0, 0, 0, 0}}
+#define END {NULL, NULL, 0, 0, NULL, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, "", NULL, {0, 0, 0, 0}, 0}
 #define C(name, proc, arity, flags, acl, fk, lk, ks, group, since, summary, cplx) \
-    {name, proc, arity, flags, acl, fk, lk, ks, group, since, summary, cplx, NULL, "", NULL, {0, 0, 0, 0}}
+    {name, proc, arity, flags, acl, fk, lk, ks, group, since, summary, cplx, NULL, "", NULL, {0, 0, 0, 0}, 0}
 #define CS(name, arity, flags, acl, group, since, summary, subs) \
-    {name, NULL, arity, flags, acl, 0, 0, 0, group, since, summary, "Depends on subcommand.", subs, "", NULL, {0, 0, 0, 0}}
+    {name, NULL, arity, flags, acl, 0, 0, 0, group, since, summary, "Depends on subcommand.", subs, "", NULL, {0, 0, 0, 0}, 0}
 
 static command client_subcommands[] = {
     C("id", cmd_client_id, 2, NS | L | S | CX, "@slow @connection", 0, 0, 0, "connection", "5.0.0", "Returns the unique client ID of the connection.", "O(1)"),
@@ -100,6 +100,36 @@ static command object_subcommands[] = {
     END,
 };
 
+static command raft_subcommands[] = {
+    C("add", cmd_raft_add, -4, A | NS | S | CX | CMD_NO_MULTI, "@admin @slow @dangerous", 0, 0, 0, "server", "0.1.0", "Adds a node to the shard's Raft group (spare, standby or voter).", "O(1)"),
+    C("assign", cmd_raft_assign, 4, A | NS | S | CX | CMD_NO_MULTI, "@admin @slow @dangerous", 0, 0, 0, "server", "0.1.0", "Changes the Raft role of a member.", "O(1)"),
+    C("remove", cmd_raft_remove, 3, A | NS | S | CX | CMD_NO_MULTI, "@admin @slow @dangerous", 0, 0, 0, "server", "0.1.0", "Removes a member from the shard's Raft group.", "O(1)"),
+    C("transfer", cmd_raft_transfer, -2, A | NS | S | CX | CMD_NO_MULTI, "@admin @slow @dangerous", 0, 0, 0, "server", "0.1.0", "Transfers Raft leadership to a caught-up voter.", "O(1)"),
+    C("announce", cmd_raft_announce, 7, A | NS | S | CX, "@admin @slow @dangerous", 0, 0, 0, "server", "0.1.0", "Records a member's node id and client address in the member table.", "O(1)"),
+    C("removed", cmd_raft_removed, 4, A | NS | S | CX, "@admin @slow @dangerous", 0, 0, 0, "server", "0.1.0", "Tells a node that the leader removed it from the shard.", "O(1)"),
+    C("members", cmd_raft_members, 2, A | L | S | CX, "@admin @slow", 0, 0, 0, "server", "0.1.0", "Lists the shard's members, their roles and replication progress.", "O(N) where N is the number of members"),
+    C("help", cmd_raft_help, 2, L | S | CX, "@slow", 0, 0, 0, "server", "0.1.0", "Returns helpful text about the different subcommands.", "O(1)"),
+    END,
+};
+
+static command cluster_subcommands[] = {
+    C("info", cmd_cluster_info, 2, S | RND | CX, "@slow", 0, 0, 0, "cluster", "3.0.0", "Returns information about the state of a node.", "O(1)"),
+    C("slots", cmd_cluster_slots, 2, S | RND | CX, "@slow", 0, 0, 0, "cluster", "3.0.0", "Returns the mapping of cluster slots to nodes.", "O(N) where N is the total number of Cluster nodes"),
+    C("shards", cmd_cluster_shards, 2, S | RND | CX, "@slow", 0, 0, 0, "cluster", "7.0.0", "Returns the mapping of cluster slots to shards.", "O(N) where N is the total number of cluster nodes"),
+    C("nodes", cmd_cluster_nodes, 2, S | RND | CX, "@slow", 0, 0, 0, "cluster", "3.0.0", "Returns the cluster configuration for a node.", "O(N) where N is the total number of Cluster nodes"),
+    C("replicas", cmd_cluster_replicas, 3, A | S | RND | CX, "@admin @slow @dangerous", 0, 0, 0, "cluster", "5.0.0", "Lists the replica nodes of a master node.", "O(N) where N is the number of replicas."),
+    C("slaves", cmd_cluster_replicas, 3, A | S | RND | CX, "@admin @slow @dangerous", 0, 0, 0, "cluster", "3.0.0", "Lists the replica nodes of a master node.", "O(N) where N is the number of replicas."),
+    C("myid", cmd_cluster_myid, 2, S | CX, "@slow", 0, 0, 0, "cluster", "3.0.0", "Returns the ID of a node.", "O(1)"),
+    C("myshardid", cmd_cluster_myshardid, 2, S | RND | CX, "@slow", 0, 0, 0, "cluster", "7.2.0", "Returns the shard ID of a node.", "O(1)"),
+    C("keyslot", cmd_cluster_keyslot, 3, S | CX, "@slow", 0, 0, 0, "cluster", "3.0.0", "Returns the hash slot for a key.", "O(N) where N is the number of bytes in the key"),
+    C("countkeysinslot", cmd_cluster_countkeysinslot, 3, S | CX, "@slow", 0, 0, 0, "cluster", "3.0.0", "Returns the number of keys in a hash slot.", "O(1)"),
+    C("getkeysinslot", cmd_cluster_getkeysinslot, 4, S | RND | CX, "@slow", 0, 0, 0, "cluster", "3.0.0", "Returns the key names in a hash slot.", "O(N) where N is the number of requested keys"),
+    C("links", cmd_cluster_links, 2, S | RND | CX, "@slow", 0, 0, 0, "cluster", "7.0.0", "Returns a list of all TCP links to and from peer nodes.", "O(N) where N is the total number of Cluster nodes"),
+    C("failover", cmd_cluster_failover, -2, A | S | CX, "@admin @slow @dangerous", 0, 0, 0, "cluster", "3.0.0", "Forces a replica to perform a manual failover of its master.", "O(1)"),
+    C("help", cmd_cluster_help, 2, L | S | CX, "@slow", 0, 0, 0, "cluster", "5.0.0", "Returns helpful text about the different subcommands.", "O(1)"),
+    END,
+};
+
 /* @subtables@ (container commands' subcommand tables go above this line) */
 
 static command command_table[] = {
@@ -118,7 +148,7 @@ static command command_table[] = {
     C("flushdb", cmd_flushdb, -1, W, "@keyspace @write @slow @dangerous", 0, 0, 0, "server", "1.0.0", "Removes all keys from the current database.", "O(N) where N is the number of keys in the selected database"),
     C("flushall", cmd_flushall, -1, W, "@keyspace @write @slow @dangerous", 0, 0, 0, "server", "1.0.0", "Removes all keys from all databases.", "O(N) where N is the total number of keys in all databases"),
     C("time", cmd_time, 1, L | S | F | RND | CX, "@fast", 0, 0, 0, "server", "2.6.0", "Returns the server time.", "O(1)"),
-    {"command", cmd_command, -1, L | S | CX, "@slow @connection", 0, 0, 0, "server", "2.8.13", "Returns detailed information about all commands.", "O(N) where N is the total number of Redis commands", command_subcommands, "", NULL, {0, 0, 0, 0}},
+    {"command", cmd_command, -1, L | S | CX, "@slow @connection", 0, 0, 0, "server", "2.8.13", "Returns detailed information about all commands.", "O(N) where N is the total number of Redis commands", command_subcommands, "", NULL, {0, 0, 0, 0}, 0},
     CS("config", -2, CX, "@slow", "server", "2.0.0", "A container for server configuration commands.", config_subcommands),
     CS("slowlog", -2, CX, "@slow", "server", "2.2.12", "A container for slow log commands.", slowlog_subcommands),
     CS("latency", -2, CX, "@slow", "server", "2.8.13", "A container for latency diagnostics commands.", latency_subcommands),
@@ -172,22 +202,126 @@ static command command_table[] = {
     C("incrbyfloat", cmd_incrbyfloat, 3, W | D | F, "@write @string @fast", 1, 1, 1, "string", "2.6.0", "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.", "O(1)"),
     C("lcs", cmd_lcs, -3, R, "@read @string @slow", 1, 2, 1, "string", "7.0.0", "Finds the longest common substring.", "O(N*M) where N and M are the lengths of s1 and s2, respectively"),
     /* lists (t_list.c) */
+    C("lpush", cmd_lpush, -3, W | D | F, "@write @list @fast", 1, 1, 1, "list", "1.0.0", "Prepends one or more elements to a list. Creates the key if it doesn't exist.", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments."),
+    C("rpush", cmd_rpush, -3, W | D | F, "@write @list @fast", 1, 1, 1, "list", "1.0.0", "Appends one or more elements to a list. Creates the key if it doesn't exist.", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments."),
+    C("lpushx", cmd_lpushx, -3, W | D | F, "@write @list @fast", 1, 1, 1, "list", "2.2.0", "Prepends one or more elements to a list only when the list exists.", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments."),
+    C("rpushx", cmd_rpushx, -3, W | D | F, "@write @list @fast", 1, 1, 1, "list", "2.2.0", "Appends an element to a list only when the list exists.", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments."),
+    C("lpop", cmd_lpop, -2, W | F, "@write @list @fast", 1, 1, 1, "list", "1.0.0", "Returns the first elements in a list after removing it. Deletes the list if the last element was popped.", "O(N) where N is the number of elements returned"),
+    C("rpop", cmd_rpop, -2, W | F, "@write @list @fast", 1, 1, 1, "list", "1.0.0", "Returns and removes the last elements of the list. Deletes the list if the last element was popped.", "O(N) where N is the number of elements returned"),
+    C("llen", cmd_llen, 2, R | F, "@read @list @fast", 1, 1, 1, "list", "1.0.0", "Returns the length of a list.", "O(1)"),
+    C("lrange", cmd_lrange, 4, R, "@read @list @slow", 1, 1, 1, "list", "1.0.0", "Returns a range of elements from a list.", "O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range."),
+    C("lindex", cmd_lindex, 3, R, "@read @list @slow", 1, 1, 1, "list", "1.0.0", "Returns an element from a list by its index.", "O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1)."),
+    C("lset", cmd_lset, 4, W | D, "@write @list @slow", 1, 1, 1, "list", "1.0.0", "Sets the value of an element in a list by its index.", "O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1)."),
+    C("linsert", cmd_linsert, 5, W | D, "@write @list @slow", 1, 1, 1, "list", "2.2.0", "Inserts an element before or after another element in a list.", "O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N)."),
+    C("lrem", cmd_lrem, 4, W, "@write @list @slow", 1, 1, 1, "list", "1.0.0", "Removes elements from a list. Deletes the list if the last element was removed.", "O(N+M) where N is the length of the list and M is the number of elements removed."),
+    C("ltrim", cmd_ltrim, 4, W, "@write @list @slow", 1, 1, 1, "list", "1.0.0", "Removes elements from both ends a list. Deletes the list if all elements were trimmed.", "O(N) where N is the number of elements to be removed by the operation."),
+    C("lpos", cmd_lpos, -3, R, "@read @list @slow", 1, 1, 1, "list", "6.0.6", "Returns the index of matching elements in a list.", "O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time."),
+    C("lmove", cmd_lmove, 5, W | D, "@write @list @slow", 1, 2, 1, "list", "6.2.0", "Returns an element after popping it from one list and pushing it to another. Deletes the list if the last element was moved.", "O(1)"),
+    C("rpoplpush", cmd_rpoplpush, 3, W | D, "@write @list @slow", 1, 2, 1, "list", "1.2.0", "Returns the last element of a list after removing and pushing it to another list. Deletes the list if the last element was popped.", "O(1)"),
+    /* LMPOP's keys follow numkeys (Redis: movablekeys); the legacy spec cannot say so. */
+    C("lmpop", cmd_lmpop, -4, W, "@write @list @slow", 0, 0, 0, "list", "7.0.0", "Returns multiple elements from a list after removing them. Deletes the list if the last element was popped.", "O(N+M) where N is the number of provided keys and M is the number of elements returned."),
     /* @table:lists@ */
     /* hashes (t_hash.c) */
+    C("hset", cmd_hset, -4, W | D | F, "@write @hash @fast", 1, 1, 1, "hash", "2.0.0", "Creates or modifies the value of a field in a hash.", "O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs."),
+    C("hsetnx", cmd_hsetnx, 4, W | D | F, "@write @hash @fast", 1, 1, 1, "hash", "2.0.0", "Sets the value of a field in a hash only when the field doesn't exist.", "O(1)"),
+    C("hget", cmd_hget, 3, R | F, "@read @hash @fast", 1, 1, 1, "hash", "2.0.0", "Returns the value of a field in a hash.", "O(1)"),
+    C("hmget", cmd_hmget, -3, R | F, "@read @hash @fast", 1, 1, 1, "hash", "2.0.0", "Returns the values of all fields in a hash.", "O(N) where N is the number of fields being requested."),
+    C("hmset", cmd_hmset, -4, W | D | F, "@write @hash @fast", 1, 1, 1, "hash", "2.0.0", "Sets the values of multiple fields.", "O(N) where N is the number of fields being set."),
+    C("hdel", cmd_hdel, -3, W | F, "@write @hash @fast", 1, 1, 1, "hash", "2.0.0", "Deletes one or more fields and their values from a hash. Deletes the hash if no fields remain.", "O(N) where N is the number of fields to be removed."),
+    C("hlen", cmd_hlen, 2, R | F, "@read @hash @fast", 1, 1, 1, "hash", "2.0.0", "Returns the number of fields in a hash.", "O(1)"),
+    C("hstrlen", cmd_hstrlen, 3, R | F, "@read @hash @fast", 1, 1, 1, "hash", "3.2.0", "Returns the length of the value of a field.", "O(1)"),
+    C("hexists", cmd_hexists, 3, R | F, "@read @hash @fast", 1, 1, 1, "hash", "2.0.0", "Determines whether a field exists in a hash.", "O(1)"),
+    C("hkeys", cmd_hkeys, 2, R | CMD_SORT_FOR_SCRIPT, "@read @hash @slow", 1, 1, 1, "hash", "2.0.0", "Returns all fields in a hash.", "O(N) where N is the size of the hash."),
+    C("hvals", cmd_hvals, 2, R | CMD_SORT_FOR_SCRIPT, "@read @hash @slow", 1, 1, 1, "hash", "2.0.0", "Returns all values in a hash.", "O(N) where N is the size of the hash."),
+    C("hgetall", cmd_hgetall, 2, R | CMD_SORT_FOR_SCRIPT, "@read @hash @slow", 1, 1, 1, "hash", "2.0.0", "Returns all fields and values in a hash.", "O(N) where N is the size of the hash."),
+    C("hincrby", cmd_hincrby, 4, W | D | F, "@write @hash @fast", 1, 1, 1, "hash", "2.0.0", "Increments the integer value of a field in a hash by a number. Uses 0 as initial value if the field doesn't exist.", "O(1)"),
+    C("hincrbyfloat", cmd_hincrbyfloat, 4, W | D | F, "@write @hash @fast", 1, 1, 1, "hash", "2.6.0", "Increments the floating point value of a field by a number. Uses 0 as initial value if the field doesn't exist.", "O(1)"),
+    C("hrandfield", cmd_hrandfield, -2, R | RND, "@read @hash @slow", 1, 1, 1, "hash", "6.2.0", "Returns one or more random fields from a hash.", "O(N) where N is the number of fields returned"),
+    C("hscan", cmd_hscan, -3, R | RND, "@read @hash @slow", 1, 1, 1, "hash", "2.8.0", "Iterates over fields and values of a hash.", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection."),
     /* @table:hashes@ */
     /* sets (t_set.c) */
+    C("sadd", cmd_sadd, -3, W | D | F, "@write @set @fast", 1, 1, 1, "set", "1.0.0", "Adds one or more members to a set. Creates the key if it doesn't exist.", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments."),
+    C("srem", cmd_srem, -3, W | F, "@write @set @fast", 1, 1, 1, "set", "1.0.0", "Removes one or more members from a set. Deletes the set if the last member was removed.", "O(N) where N is the number of members to be removed."),
+    C("scard", cmd_scard, 2, R | F, "@read @set @fast", 1, 1, 1, "set", "1.0.0", "Returns the number of members in a set.", "O(1)"),
+    C("sismember", cmd_sismember, 3, R | F, "@read @set @fast", 1, 1, 1, "set", "1.0.0", "Determines whether a member belongs to a set.", "O(1)"),
+    C("smismember", cmd_smismember, -3, R | F, "@read @set @fast", 1, 1, 1, "set", "6.2.0", "Determines whether multiple members belong to a set.", "O(N) where N is the number of elements being checked for membership"),
+    C("smembers", cmd_smembers, 2, R | CMD_SORT_FOR_SCRIPT, "@read @set @slow", 1, 1, 1, "set", "1.0.0", "Returns all members of a set.", "O(N) where N is the set cardinality."),
+    C("spop", cmd_spop, -2, W | F | RND, "@write @set @fast", 1, 1, 1, "set", "1.0.0", "Returns one or more random members from a set after removing them. Deletes the set if the last member was popped.", "Without the count argument O(1), otherwise O(N) where N is the value of the passed count."),
+    C("srandmember", cmd_srandmember, -2, R | RND, "@read @set @slow", 1, 1, 1, "set", "1.0.0", "Get one or multiple random members from a set", "Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count."),
+    C("smove", cmd_smove, 4, W | F, "@write @set @fast", 1, 2, 1, "set", "1.0.0", "Moves a member from one set to another.", "O(1)"),
+    C("sinter", cmd_sinter, -2, R | CMD_SORT_FOR_SCRIPT, "@read @set @slow", 1, -1, 1, "set", "1.0.0", "Returns the intersect of multiple sets.", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets."),
+    C("sinterstore", cmd_sinterstore, -3, W | D, "@write @set @slow", 1, -1, 1, "set", "1.0.0", "Stores the intersect of multiple sets in a key.", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets."),
+    C("sintercard", cmd_sintercard, -3, R, "@read @set @slow", 0, 0, 0, "set", "7.0.0", "Returns the number of members of the intersect of multiple sets.", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets."),
+    C("sunion", cmd_sunion, -2, R | CMD_SORT_FOR_SCRIPT, "@read @set @slow", 1, -1, 1, "set", "1.0.0", "Returns the union of multiple sets.", "O(N) where N is the total number of elements in all given sets."),
+    C("sunionstore", cmd_sunionstore, -3, W | D, "@write @set @slow", 1, -1, 1, "set", "1.0.0", "Stores the union of multiple sets in a key.", "O(N) where N is the total number of elements in all given sets."),
+    C("sdiff", cmd_sdiff, -2, R | CMD_SORT_FOR_SCRIPT, "@read @set @slow", 1, -1, 1, "set", "1.0.0", "Returns the difference of multiple sets.", "O(N) where N is the total number of elements in all given sets."),
+    C("sdiffstore", cmd_sdiffstore, -3, W | D, "@write @set @slow", 1, -1, 1, "set", "1.0.0", "Stores the difference of multiple sets in a key.", "O(N) where N is the total number of elements in all given sets."),
+    C("sscan", cmd_sscan, -3, R | RND, "@read @set @slow", 1, 1, 1, "set", "2.8.0", "Iterates over members of a set.", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection."),
     /* @table:sets@ */
     /* sorted sets (t_zset.c) */
+    C("zadd", cmd_zadd, -4, W | D | F, "@write @sortedset @fast", 1, 1, 1, "sorted_set", "1.2.0", "Adds one or more members to a sorted set, or updates their scores. Creates the key if it doesn't exist.", "O(log(N)) for each item added, where N is the number of elements in the sorted set."),
+    C("zincrby", cmd_zincrby, 4, W | D | F, "@write @sortedset @fast", 1, 1, 1, "sorted_set", "1.2.0", "Increments the score of a member in a sorted set.", "O(log(N)) where N is the number of elements in the sorted set."),
+    C("zrem", cmd_zrem, -3, W | F, "@write @sortedset @fast", 1, 1, 1, "sorted_set", "1.2.0", "Removes one or more members from a sorted set. Deletes the sorted set if all members were removed.", "O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed."),
+    C("zcard", cmd_zcard, 2, R | F, "@read @sortedset @fast", 1, 1, 1, "sorted_set", "1.2.0", "Returns the number of members in a sorted set.", "O(1)"),
+    C("zcount", cmd_zcount, 4, R | F, "@read @sortedset @fast", 1, 1, 1, "sorted_set", "2.0.0", "Returns the count of members in a sorted set that have scores within a range.", "O(log(N)) with N being the number of elements in the sorted set."),
+    C("zlexcount", cmd_zlexcount, 4, R | F, "@read @sortedset @fast", 1, 1, 1, "sorted_set", "2.8.9", "Returns the number of members in a sorted set within a lexicographical range.", "O(log(N)) with N being the number of elements in the sorted set."),
+    C("zscore", cmd_zscore, 3, R | F, "@read @sortedset @fast", 1, 1, 1, "sorted_set", "1.2.0", "Returns the score of a member in a sorted set.", "O(1)"),
+    C("zmscore", cmd_zmscore, -3, R | F, "@read @sortedset @fast", 1, 1, 1, "sorted_set", "6.2.0", "Returns the score of one or more members in a sorted set.", "O(N) where N is the number of members being requested."),
+    C("zrank", cmd_zrank, -3, R | F, "@read @sortedset @fast", 1, 1, 1, "sorted_set", "2.0.0", "Returns the index of a member in a sorted set ordered by ascending scores.", "O(log(N))"),
+    C("zrevrank", cmd_zrevrank, -3, R | F, "@read @sortedset @fast", 1, 1, 1, "sorted_set", "2.0.0", "Returns the index of a member in a sorted set ordered by descending scores.", "O(log(N))"),
+    C("zrange", cmd_zrange, -4, R, "@read @sortedset @slow", 1, 1, 1, "sorted_set", "1.2.0", "Returns members in a sorted set within a range of indexes.", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned."),
+    C("zrangestore", cmd_zrangestore, -5, W | D, "@write @sortedset @slow", 1, 2, 1, "sorted_set", "6.2.0", "Stores a range of members from sorted set in a key.", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key."),
+    C("zrevrange", cmd_zrevrange, -4, R, "@read @sortedset @slow", 1, 1, 1, "sorted_set", "1.2.0", "Returns members in a sorted set within a range of indexes in reverse order.", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned."),
+    C("zrangebyscore", cmd_zrangebyscore, -4, R, "@read @sortedset @slow", 1, 1, 1, "sorted_set", "1.0.5", "Returns members in a sorted set within a range of scores.", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N))."),
+    C("zrevrangebyscore", cmd_zrevrangebyscore, -4, R, "@read @sortedset @slow", 1, 1, 1, "sorted_set", "2.2.0", "Returns members in a sorted set within a range of scores in reverse order.", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N))."),
+    C("zrangebylex", cmd_zrangebylex, -4, R, "@read @sortedset @slow", 1, 1, 1, "sorted_set", "2.8.9", "Returns members in a sorted set within a lexicographical range.", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N))."),
+    C("zrevrangebylex", cmd_zrevrangebylex, -4, R, "@read @sortedset @slow", 1, 1, 1, "sorted_set", "2.8.9", "Returns members in a sorted set within a lexicographical range in reverse order.", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N))."),
+    C("zremrangebyrank", cmd_zremrangebyrank, 4, W, "@write @sortedset @slow", 1, 1, 1, "sorted_set", "2.0.0", "Removes members in a sorted set within a range of indexes. Deletes the sorted set if all members were removed.", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation."),
+    C("zremrangebyscore", cmd_zremrangebyscore, 4, W, "@write @sortedset @slow", 1, 1, 1, "sorted_set", "1.2.0", "Removes members in a sorted set within a range of scores. Deletes the sorted set if all members were removed.", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation."),
+    C("zremrangebylex", cmd_zremrangebylex, 4, W, "@write @sortedset @slow", 1, 1, 1, "sorted_set", "2.8.9", "Removes members in a sorted set within a lexicographical range. Deletes the sorted set if all members were removed.", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation."),
+    C("zpopmin", cmd_zpopmin, -2, W | F, "@write @sortedset @fast", 1, 1, 1, "sorted_set", "5.0.0", "Returns the lowest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped."),
+    C("zpopmax", cmd_zpopmax, -2, W | F, "@write @sortedset @fast", 1, 1, 1, "sorted_set", "5.0.0", "Returns the highest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped."),
+    /* ZMPOP, ZUNION, ZINTER, ZDIFF, ZINTERCARD: keys follow numkeys (Redis: movablekeys);
+     * the legacy spec cannot say so. The STORE forms' legacy spec is the destination. */
+    C("zmpop", cmd_zmpop, -4, W, "@write @sortedset @slow", 0, 0, 0, "sorted_set", "7.0.0", "Returns the highest- or lowest-scoring members from one or more sorted sets after removing them. Deletes the sorted set if the last member was popped.", "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped."),
+    C("zrandmember", cmd_zrandmember, -2, R | RND, "@read @sortedset @slow", 1, 1, 1, "sorted_set", "6.2.0", "Returns one or more random members from a sorted set.", "O(N) where N is the number of members returned"),
+    C("zunion", cmd_zunion, -3, R, "@read @sortedset @slow", 0, 0, 0, "sorted_set", "6.2.0", "Returns the union of multiple sorted sets.", "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set."),
+    C("zinter", cmd_zinter, -3, R, "@read @sortedset @slow", 0, 0, 0, "sorted_set", "6.2.0", "Returns the intersect of multiple sorted sets.", "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set."),
+    C("zdiff", cmd_zdiff, -3, R, "@read @sortedset @slow", 0, 0, 0, "sorted_set", "6.2.0", "Returns the difference between multiple sorted sets.", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set."),
+    C("zunionstore", cmd_zunionstore, -4, W | D, "@write @sortedset @slow", 1, 1, 1, "sorted_set", "2.0.0", "Stores the union of multiple sorted sets in a key.", "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set."),
+    C("zinterstore", cmd_zinterstore, -4, W | D, "@write @sortedset @slow", 1, 1, 1, "sorted_set", "2.0.0", "Stores the intersect of multiple sorted sets in a key.", "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set."),
+    C("zdiffstore", cmd_zdiffstore, -4, W | D, "@write @sortedset @slow", 1, 1, 1, "sorted_set", "6.2.0", "Stores the difference of multiple sorted sets in a key.", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set."),
+    C("zintercard", cmd_zintercard, -3, R, "@read @sortedset @slow", 0, 0, 0, "sorted_set", "7.0.0", "Returns the number of members of the intersect of multiple sorted sets.", "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets."),
+    C("zscan", cmd_zscan, -3, R | RND, "@read @sortedset @slow", 1, 1, 1, "sorted_set", "2.8.0", "Iterates over members and scores of a sorted set.", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection."),
     /* @table:sorted-sets@ */
     /* bitmaps (t_bitmap.c) */
+    C("setbit", cmd_setbit, 4, W | D, "@write @bitmap @slow", 1, 1, 1, "bitmap", "2.2.0", "Sets or clears the bit at offset of the string value. Creates the key if it doesn't exist.", "O(1)"),
+    C("getbit", cmd_getbit, 3, R | F, "@read @bitmap @fast", 1, 1, 1, "bitmap", "2.2.0", "Returns a bit value by offset.", "O(1)"),
+    C("bitcount", cmd_bitcount, -2, R, "@read @bitmap @slow", 1, 1, 1, "bitmap", "2.6.0", "Counts the number of set bits (population counting) in a string.", "O(N)"),
+    C("bitpos", cmd_bitpos, -3, R, "@read @bitmap @slow", 1, 1, 1, "bitmap", "2.8.7", "Finds the first set (1) or clear (0) bit in a string.", "O(N)"),
+    C("bitop", cmd_bitop, -4, W | D, "@write @bitmap @slow", 2, -1, 1, "bitmap", "2.6.0", "Performs bitwise operations on multiple strings, and stores the result.", "O(N)"),
+    C("bitfield", cmd_bitfield, -2, W | D, "@write @bitmap @slow", 1, 1, 1, "bitmap", "3.2.0", "Performs arbitrary bitfield integer operations on strings.", "O(1) for each subcommand specified"),
+    C("bitfield_ro", cmd_bitfield_ro, -2, R | F, "@read @bitmap @fast", 1, 1, 1, "bitmap", "6.0.0", "Performs arbitrary read-only bitfield integer operations on strings.", "O(1) for each subcommand specified"),
     /* @table:bitmaps@ */
     /* hyperloglog (t_hll.c) */
+    C("pfadd", cmd_pfadd, -2, W | D | F, "@write @hyperloglog @fast", 1, 1, 1, "hyperloglog", "2.8.9", "Adds elements to a HyperLogLog key. Creates the key if it doesn't exist.", "O(1) to add every element."),
+    C("pfcount", cmd_pfcount, -2, R, "@read @hyperloglog @slow", 1, -1, 1, "hyperloglog", "2.8.9", "Returns the approximated cardinality of the set(s) observed by the HyperLogLog key(s).", "O(1) with a very small average constant time when called with a single key. O(N) with N being the number of keys, and much bigger constant times, when called with multiple keys."),
+    C("pfmerge", cmd_pfmerge, -2, W | D, "@write @hyperloglog @slow", 1, -1, 1, "hyperloglog", "2.8.9", "Merges one or more HyperLogLog values into a single key.", "O(N) to merge N HyperLogLogs, but with high constant times."),
+    C("pfdebug", cmd_pfdebug, 3, W | D | A, "@write @hyperloglog @admin @slow @dangerous", 2, 2, 1, "hyperloglog", "2.8.9", "Internal commands for debugging HyperLogLog values.", "N/A"),
     /* @table:hyperloglog@ */
     /* sort (sort.c) */
+    C("sort", cmd_sort, -2, W | D, "@write @set @sortedset @list @slow @dangerous", 1, 1, 1, "generic", "1.0.0", "Sorts the elements in a list, a set, or a sorted set, optionally storing the result.", "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N)."),
+    C("sort_ro", cmd_sort_ro, -2, R, "@read @set @sortedset @list @slow @dangerous", 1, 1, 1, "generic", "7.0.0", "Returns the sorted elements of a list, a set, or a sorted set.", "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N)."),
     /* @table:sort@ */
     /* replication and raft (repl_cmds.c, raft_cmds.c) */
+    CS("raft", -2, A | S | CX, "@admin @slow", "server", "0.1.0", "A container for Raft membership commands.", raft_subcommands),
+    C("role", cmd_role, 1, NS | L | S | F | CX, "@admin @fast @dangerous", 0, 0, 0, "server", "2.8.12", "Returns the replication role.", "O(1)"),
+    C("wait", cmd_wait, 3, NS | CX, "@slow @connection", 0, 0, 0, "generic", "3.0.0", "Blocks until the asynchronous replication of all preceding write commands sent by the connection is completed.", "O(1)"),
+    C("readonly", cmd_readonly, 1, L | S | F | CX, "@fast @connection", 0, 0, 0, "cluster", "3.0.0", "Enables read-only queries for a connection to a Redis Cluster replica node.", "O(1)"),
+    C("readwrite", cmd_readwrite, 1, L | S | F | CX, "@fast @connection", 0, 0, 0, "cluster", "3.0.0", "Enables read-write queries for a connection to a Reids Cluster replica node.", "O(1)"),
     /* @table:replication-and-raft@ */
     /* cluster (cluster_cmds.c) */
+    CS("cluster", -2, S | CX, "@slow", "cluster", "3.0.0", "A container for Redis Cluster commands.", cluster_subcommands),
     /* @table:cluster@ */
     END,
 };
@@ -224,9 +358,24 @@ static void init_entries(command *tab, command *parent)
     }
 }
 
+/* Commands whose keys follow a numkeys argument, and where it is. */
+static const struct {
+    const char *name;
+    int numkeys_at;
+} numkeys_commands[] = {
+    {"lmpop", 1}, {"zmpop", 1}, {"sintercard", 1}, {"zintercard", 1}, {"zunion", 1},
+    {"zinter", 1}, {"zdiff", 1}, {"zunionstore", 2}, {"zinterstore", 2}, {"zdiffstore", 2},
+    {"blmpop", 2}, {"bzmpop", 2}, {"eval", 2}, {"evalsha", 2}, {"eval_ro", 2},
+    {"evalsha_ro", 2}, {"fcall", 2}, {"fcall_ro", 2},
+};
+
 void command_table_init(void)
 {
     init_entries(command_table, NULL);
+    for (size_t i = 0; i < sizeof numkeys_commands / sizeof numkeys_commands[0]; i++)
+        for (command *c = command_table; c->name; c++)
+            if (strcmp(c->name, numkeys_commands[i].name) == 0)
+                c->numkeys_at = numkeys_commands[i].numkeys_at;
     table_count = 0;
     while (command_table[table_count].name)
         table_count++;
@@ -292,12 +441,19 @@ int command_arity_ok(const command *cmd, int argc)
 
 int command_get_keys(const command *cmd, const rd_arg *argv, int argc, int *keys, int max)
 {
-    (void)argv;
-    if (cmd->first_key <= 0)
-        return 0;
-    int last = cmd->last_key < 0 ? argc + cmd->last_key : cmd->last_key;
     int n = 0;
-    for (int i = cmd->first_key; i <= last && i < argc && n < max; i += cmd->key_step)
-        keys[n++] = i;
+    if (cmd->first_key > 0) {
+        int last = cmd->last_key < 0 ? argc + cmd->last_key : cmd->last_key;
+        for (int i = cmd->first_key; i <= last && i < argc && n < max; i += cmd->key_step)
+            keys[n++] = i;
+    }
+    if (cmd->numkeys_at > 0 && cmd->numkeys_at < argc) {
+        long long count;
+        const rd_arg *a = &argv[cmd->numkeys_at];
+        if (!rd_str2ll(a->ptr, a->len, &count) || count <= 0 || count > argc - cmd->numkeys_at - 1)
+            return n;
+        for (int i = cmd->numkeys_at + 1; i <= cmd->numkeys_at + count && n < max; i++)
+            keys[n++] = i;
+    }
     return n;
 }

@@ -119,30 +119,151 @@ command_proc cmd_incrbyfloat;
 command_proc cmd_lcs;
 
 /* lists (t_list.c) */
+/* t_list.c */
+command_proc cmd_lpush;
+command_proc cmd_rpush;
+command_proc cmd_lpushx;
+command_proc cmd_rpushx;
+command_proc cmd_lpop;
+command_proc cmd_rpop;
+command_proc cmd_llen;
+command_proc cmd_lrange;
+command_proc cmd_lindex;
+command_proc cmd_lset;
+command_proc cmd_linsert;
+command_proc cmd_lrem;
+command_proc cmd_ltrim;
+command_proc cmd_lpos;
+command_proc cmd_lmove;
+command_proc cmd_rpoplpush;
+command_proc cmd_lmpop;
 /* @decl:lists@ */
 
 /* hashes (t_hash.c) */
+command_proc cmd_hset;
+command_proc cmd_hsetnx;
+command_proc cmd_hget;
+command_proc cmd_hmget;
+command_proc cmd_hmset;
+command_proc cmd_hdel;
+command_proc cmd_hlen;
+command_proc cmd_hstrlen;
+command_proc cmd_hexists;
+command_proc cmd_hkeys;
+command_proc cmd_hvals;
+command_proc cmd_hgetall;
+command_proc cmd_hincrby;
+command_proc cmd_hincrbyfloat;
+command_proc cmd_hrandfield;
+command_proc cmd_hscan;
 /* @decl:hashes@ */
 
 /* sets (t_set.c) */
+command_proc cmd_sadd;
+command_proc cmd_srem;
+command_proc cmd_scard;
+command_proc cmd_sismember;
+command_proc cmd_smismember;
+command_proc cmd_smembers;
+command_proc cmd_spop;
+command_proc cmd_srandmember;
+command_proc cmd_smove;
+command_proc cmd_sinter;
+command_proc cmd_sinterstore;
+command_proc cmd_sintercard;
+command_proc cmd_sunion;
+command_proc cmd_sunionstore;
+command_proc cmd_sdiff;
+command_proc cmd_sdiffstore;
+command_proc cmd_sscan;
 /* @decl:sets@ */
 
 /* sorted sets (t_zset.c) */
+command_proc cmd_zadd;
+command_proc cmd_zincrby;
+command_proc cmd_zrem;
+command_proc cmd_zcard;
+command_proc cmd_zcount;
+command_proc cmd_zlexcount;
+command_proc cmd_zscore;
+command_proc cmd_zmscore;
+command_proc cmd_zrank;
+command_proc cmd_zrevrank;
+command_proc cmd_zrange;
+command_proc cmd_zrangestore;
+command_proc cmd_zrevrange;
+command_proc cmd_zrangebyscore;
+command_proc cmd_zrevrangebyscore;
+command_proc cmd_zrangebylex;
+command_proc cmd_zrevrangebylex;
+command_proc cmd_zremrangebyrank;
+command_proc cmd_zremrangebyscore;
+command_proc cmd_zremrangebylex;
+command_proc cmd_zpopmin;
+command_proc cmd_zpopmax;
+command_proc cmd_zmpop;
+command_proc cmd_zrandmember;
+command_proc cmd_zunion;
+command_proc cmd_zinter;
+command_proc cmd_zdiff;
+command_proc cmd_zunionstore;
+command_proc cmd_zinterstore;
+command_proc cmd_zdiffstore;
+command_proc cmd_zintercard;
+command_proc cmd_zscan;
 /* @decl:sorted-sets@ */
 
 /* bitmaps (t_bitmap.c) */
+command_proc cmd_setbit;
+command_proc cmd_getbit;
+command_proc cmd_bitcount;
+command_proc cmd_bitpos;
+command_proc cmd_bitop;
+command_proc cmd_bitfield;
+command_proc cmd_bitfield_ro;
 /* @decl:bitmaps@ */
 
 /* hyperloglog (t_hll.c) */
+command_proc cmd_pfadd;
+command_proc cmd_pfcount;
+command_proc cmd_pfmerge;
+command_proc cmd_pfdebug;
 /* @decl:hyperloglog@ */
 
 /* sort (sort.c) */
+command_proc cmd_sort;
+command_proc cmd_sort_ro;
 /* @decl:sort@ */
 
 /* replication and raft (repl_cmds.c, raft_cmds.c) */
+command_proc cmd_raft_add;
+command_proc cmd_raft_assign;
+command_proc cmd_raft_remove;
+command_proc cmd_raft_transfer;
+command_proc cmd_raft_announce;
+command_proc cmd_raft_members;
+command_proc cmd_raft_help;
+command_proc cmd_raft_removed; /* raft_node.c */
+command_proc cmd_role;
+command_proc cmd_wait;
+command_proc cmd_readonly;
+command_proc cmd_readwrite;
 /* @decl:replication-and-raft@ */
 
 /* cluster (cluster_cmds.c) */
+command_proc cmd_cluster_info;
+command_proc cmd_cluster_slots;
+command_proc cmd_cluster_shards;
+command_proc cmd_cluster_nodes;
+command_proc cmd_cluster_replicas;
+command_proc cmd_cluster_myid;
+command_proc cmd_cluster_myshardid;
+command_proc cmd_cluster_keyslot;
+command_proc cmd_cluster_countkeysinslot;
+command_proc cmd_cluster_getkeysinslot;
+command_proc cmd_cluster_links;
+command_proc cmd_cluster_failover;
+command_proc cmd_cluster_help;
 /* @decl:cluster@ */
 
 #endif

@@ -3,5 +3,9 @@
 
 void types_register_all(void)
 {
+    list_register_type();
+    hash_register_type();
+    set_register_type();
+    zset_register_type();
     /* @types-register@ (each type file adds its call on its own line above this) */
 }
