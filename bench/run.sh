@@ -45,7 +45,10 @@ RUN_TIMEOUT=${BENCH_TIMEOUT:-900}
 ROUNDS=${BENCH_ROUNDS:-1}
 EXTRA_ARGS=${BENCH_REDRAFT_ARGS:-}
 
-die() { echo "bench: $*" >&2; exit 1; }
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# die stop_pid free_port cli wait_ready info_field ratio max (bench_one is run.sh's own, below)
+# shellcheck source=bench/lib.sh
+. "$HERE/lib.sh"
 
 for tool in redis-server redis-benchmark redis-cli python3 timeout awk; do
   command -v "$tool" >/dev/null || die "$tool not found (run \`make deps\`)"
@@ -56,18 +59,6 @@ NODE_BIN=$(cd "$BUILD" 2>/dev/null && pwd)/bin/redraft-node || true
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/redraft-bench.XXXXXX")
 REDIS_PID=""; NODE_PID=""
 
-stop_pid() {  # stop_pid PID: SIGTERM, up to 10 s grace, then SIGKILL; by PID only.
-  local pid=$1 i
-  [ -n "$pid" ] || return 0
-  kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 100); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
-  wait "$pid" 2>/dev/null || true
-}
 cleanup() {
   stop_pid "$NODE_PID"
   stop_pid "$REDIS_PID"
@@ -75,39 +66,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'echo "bench: interrupted" >&2; exit 130' INT TERM
-
-# A loopback port that is free now, whose +10000 bus port is free too (as the tests do).
-free_port() {
-  python3 - "$@" <<'EOF'
-import socket, sys
-taken = {int(p) for p in sys.argv[1:]}
-for _ in range(200):
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
-    if port in taken or port + 10000 > 65535:
-        continue
-    try:
-        b = socket.socket(); b.bind(("127.0.0.1", port + 10000)); b.close()
-    except OSError:
-        continue
-    print(port); break
-else:
-    sys.exit("no free port")
-EOF
-}
-
-cli() { local port=$1; shift; timeout 60 redis-cli -h 127.0.0.1 -p "$port" "$@"; }
-
-wait_ready() {  # wait_ready NAME PORT PID LOG
-  local name=$1 port=$2 pid=$3 log=$4 i
-  for i in $(seq 300); do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      echo "bench: $name exited during start-up; its log:" >&2; tail -n 30 "$log" >&2; exit 1
-    fi
-    [ "$(timeout 2 redis-cli -h 127.0.0.1 -p "$port" PING 2>/dev/null)" = PONG ] && return 0
-    sleep 0.1
-  done
-  echo "bench: $name did not answer PING on port $port in 30 s; its log:" >&2; tail -n 30 "$log" >&2; exit 1
-}
 
 check_alive() {
   if ! kill -0 "$REDIS_PID" 2>/dev/null; then
@@ -132,10 +90,6 @@ NODE_PID=$!
 wait_ready redis-server "$REDIS_PORT" "$REDIS_PID" "$TMP/redis.log"
 wait_ready redraft-node "$NODE_PORT" "$NODE_PID" "$TMP/redraft.log"
 
-info_field() {  # info_field PORT SECTION FIELD
-  cli "$1" INFO "$2" 2>/dev/null | tr -d '\r' | awk -F: -v f="$3" '$1 == f { print $2; exit }'
-}
-
 redis_ver=$(info_field "$REDIS_PORT" server redis_version)
 node_ver=$(info_field "$NODE_PORT" server redraft_version)
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
@@ -145,7 +99,8 @@ echo "machine: $(nproc) CPUs${cpu:+, $cpu}; load average $(cut -d' ' -f1-3 /proc
 echo "redis-benchmark -t $TESTS -n $N -c $CLIENTS -P {${PIPELINES// /,}} --csv, one test at a time, alternating which server goes first$( [ "$ROUNDS" = 1 ] || echo ", $ROUNDS rounds")"
 echo
 
-# bench_one PORT TEST PIPELINE -> prints requests/s, or fails.
+# bench_one PORT TEST PIPELINE -> prints requests/s, or fails. (Replaces lib.sh's: N and
+# CLIENTS fixed, and the row read is the test's own, not an lrange_* prefill's.)
 bench_one() {
   local port=$1 test=$2 pipe=$3 out rps
   if ! out=$(timeout "$RUN_TIMEOUT" redis-benchmark -h 127.0.0.1 -p "$port" -t "$test" -n "$N" \
@@ -174,12 +129,9 @@ label() {
   case "$1" in mset) echo "MSET (10 keys)" ;; *) echo "$1" | tr '[:lower:]' '[:upper:]' ;; esac
 }
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
-
 ROWS=()   # "test|pipeline|redis_rps|redraft_rps", best of the rounds
 declare -A BEST=()
 fmt_row() { printf '%-16s %-6s %18s %18s %8s\n' "$@"; }
-max() { awk -v a="${1:-0}" -v b="$2" 'BEGIN { print (b + 0 > a + 0) ? b : a }'; }
 if [ "$ROUNDS" = 1 ]; then
   fmt_row "test" "pipe" "redis-server rps" "redraft rps" "ratio"
   fmt_row "----" "----" "----------------" "-----------" "-----"

@@ -15,96 +15,44 @@
  *     hashes). */
 #include <criterion/criterion.h>
 #include <raft.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 #include <uv.h>
 
-#include "bytebuf.h"
-#include "command.h"
-#include "exec.h"
-#include "keyspace.h"
-#include "kv.h"
 #include "mem.h"
 #include "members.h"
-#include "resp_writer.h"
-#include "server.h"
 #include "snapshot.h"
-#include "test_support.h"
-
-#define NOW 1700000000000LL
-#define MAX_ARGS 32
-
-static prng test_rng;
-static bytebuf out;
-static resp_writer writer;
+#include "test_cmd_runner.h"
 
 static void setup(void)
 {
-    test_server_init();
-    command_table_init();
-    prng_seed(&test_rng, 7);
-    bytebuf_init(&out);
-    resp_writer_init(&writer, &out, 2);
+    cmd_runner_setup(7);
+    run_arity = RUN_ARITY_UNCHECKED; /* build_state runs "rpush biglist" without elements */
     g_server.last_entry_ms = 0;
 }
 
-static void teardown(void)
-{
-    test_server_free();
-    bytebuf_free(&out);
-}
-
-TestSuite(snapshot, .init = setup, .fini = teardown);
+TestSuite(snapshot, .init = setup, .fini = cmd_runner_teardown);
 
 /* Runs a command as a write inside apply on db dbid; returns 0 if the command does not
  * exist in this build (collection types are added by other changes). */
 static int cmdv(int dbid, const char *first, ...)
 {
-    rd_arg argv[MAX_ARGS];
-    int argc = 0;
+    rd_arg argv[RUN_MAX_ARGS];
     va_list ap;
     va_start(ap, first);
-    for (const char *a = first; a; a = va_arg(ap, const char *)) {
-        cr_assert_lt(argc, MAX_ARGS);
-        argv[argc].ptr = a;
-        argv[argc].len = strlen(a);
-        argc++;
-    }
+    int argc = run_collect(argv, first, ap);
     va_end(ap);
     int unknown_sub = 0;
-    command *cmd = command_lookup(argv, argc, &unknown_sub);
-    if (!cmd)
+    if (!command_lookup(argv, argc, &unknown_sub))
         return 0;
-    exec_ctx c;
-    memset(&c, 0, sizeof(c));
-    c.srv = &g_server;
-    c.db = &g_server.dbs[dbid];
-    c.now_ms = NOW;
-    c.rng = &test_rng;
-    c.w = &writer;
-    c.argc = argc;
-    c.argv = argv;
-    c.cmd = cmd;
-    c.flags = EXEC_MAY_MUTATE;
-    cmd->proc(&c);
-    bytebuf_clear(&out);
+    run_argv(dbid, NOW, EXEC_MAY_MUTATE, &writer, argv, argc);
     return 1;
 }
 
 static exec_ctx ctx_for(int dbid)
 {
-    exec_ctx c;
-    memset(&c, 0, sizeof(c));
-    c.srv = &g_server;
-    c.db = &g_server.dbs[dbid];
-    c.now_ms = NOW;
-    c.rng = &test_rng;
-    c.w = &writer;
-    c.flags = EXEC_MAY_MUTATE;
-    return c;
+    return run_ctx(dbid, NOW, EXEC_MAY_MUTATE, &writer);
 }
 
 static void add_str(int dbid, const char *key, const char *val, int64_t exp)
@@ -497,7 +445,7 @@ static void glue_teardown(void)
     snapshot_shutdown();
     uv_run(uv_default_loop(), UV_RUN_NOWAIT);
     bytebuf_free(&put_bytes);
-    teardown();
+    cmd_runner_teardown();
 }
 
 /* Runs the loop until the held put completed (or a 30 s guard). */

@@ -9,127 +9,12 @@
  *   - a follower's apply (writer that discards replies) changes the same state;
  *   - replaying the same commands at the same times gives the same keyspace. */
 #include <criterion/criterion.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <string.h>
 
-#include "bytebuf.h"
-#include "command.h"
-#include "exec.h"
-#include "keyspace.h"
-#include "kv.h"
 #include "mem.h"
-#include "resp_writer.h"
-#include "server.h"
-#include "test_support.h"
+#include "test_cmd_runner.h"
 
-#define NOW 1700000000000LL
-#define MAX_ARGS 32
-#define WRONGTYPE_REPLY "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
-
-static prng test_rng;
-static bytebuf out;
-static resp_writer writer;
-static long long last_dirty;
-static char reply[1 << 16];
-static size_t reply_len;
-
-static void setup(void)
-{
-    test_server_init();
-    command_table_init();
-    prng_seed(&test_rng, 1);
-    bytebuf_init(&out);
-    resp_writer_init(&writer, &out, 2);
-}
-
-static void teardown(void)
-{
-    test_server_free();
-    bytebuf_free(&out);
-}
-
-TestSuite(strings, .init = setup, .fini = teardown);
-
-/* Runs one command (NULL-terminated C-string args) against db dbid at time `now`
- * with `flags`; returns its reply bytes (NUL-terminated copy; binary-safe length in
- * *len if len != NULL). The command's dirty count is left in last_dirty. */
-static const char *run_full(int dbid, int64_t now, int flags, resp_writer *w, size_t *len,
-                            const char *first, va_list ap)
-{
-    rd_arg argv[MAX_ARGS];
-    int argc = 0;
-    for (const char *a = first; a; a = va_arg(ap, const char *)) {
-        cr_assert_lt(argc, MAX_ARGS);
-        argv[argc].ptr = a;
-        argv[argc].len = strlen(a);
-        argc++;
-    }
-    int unknown_sub = 0;
-    command *cmd = command_lookup(argv, argc, &unknown_sub);
-    cr_assert_not_null(cmd, "unknown command %s", first);
-    cr_assert(command_arity_ok(cmd, argc), "bad arity for %s", first);
-
-    exec_ctx c;
-    memset(&c, 0, sizeof(c));
-    c.srv = &g_server;
-    c.db = &g_server.dbs[dbid];
-    c.now_ms = now;
-    c.rng = &test_rng;
-    c.w = w;
-    c.argc = argc;
-    c.argv = argv;
-    c.cmd = cmd;
-    c.flags = flags;
-    size_t before = out.len;
-    cmd->proc(&c);
-    last_dirty = c.dirty;
-
-    size_t n = out.len - before;
-    cr_assert_lt(n, sizeof(reply));
-    memcpy(reply, out.data ? out.data + before : "", n);
-    reply[n] = '\0';
-    reply_len = n;
-    bytebuf_clear(&out);
-    if (len)
-        *len = n;
-    return reply;
-}
-
-/* A write at NOW (inside apply). */
-static const char *W(const char *first, ...)
-{
-    va_list ap;
-    va_start(ap, first);
-    const char *r = run_full(0, NOW, EXEC_MAY_MUTATE, &writer, NULL, first, ap);
-    va_end(ap);
-    return r;
-}
-
-/* A read at NOW (no EXEC_MAY_MUTATE). */
-static const char *R(const char *first, ...)
-{
-    va_list ap;
-    va_start(ap, first);
-    const char *r = run_full(0, NOW, 0, &writer, NULL, first, ap);
-    va_end(ap);
-    return r;
-}
-
-/* Any command at a given time, flags and db. */
-static const char *AT(int dbid, int64_t now, int flags, const char *first, ...)
-{
-    va_list ap;
-    va_start(ap, first);
-    const char *r = run_full(dbid, now, flags, &writer, NULL, first, ap);
-    va_end(ap);
-    return r;
-}
-
-static kv *peek(int dbid, const char *key)
-{
-    return kvtable_find(&g_server.dbs[dbid].table, key, strlen(key), NULL);
-}
+TestSuite(strings, .init = cmd_runner_init, .fini = cmd_runner_teardown);
 
 static int64_t expire_of(const char *key)
 {
@@ -140,22 +25,12 @@ static int64_t expire_of(const char *key)
 
 static void put_list(const char *key)
 {
-    exec_ctx c;
-    memset(&c, 0, sizeof(c));
-    c.db = &g_server.dbs[0];
-    c.now_ms = NOW;
-    c.flags = EXEC_MAY_MUTATE;
-    keyspace_add(&c, kv_new_ptr(key, strlen(key), OBJ_LIST, ENC_QUICKLIST, NULL, -1));
+    put_kv(kv_new_ptr(key, strlen(key), OBJ_LIST, ENC_QUICKLIST, NULL, -1));
 }
 
 static void put_string(const char *key, const char *val, int64_t expire)
 {
-    exec_ctx c;
-    memset(&c, 0, sizeof(c));
-    c.db = &g_server.dbs[0];
-    c.now_ms = NOW;
-    c.flags = EXEC_MAY_MUTATE;
-    keyspace_add(&c, kv_new_string(key, strlen(key), val, strlen(val), expire));
+    put_kv(kv_new_string(key, strlen(key), val, strlen(val), expire));
 }
 
 #define EQ(actual, expect) cr_assert_str_eq((actual), (expect))

@@ -9,126 +9,21 @@
  *   - reads never mark the keyspace dirty; a hash left empty is deleted;
  *   - error texts (overflow, non-integer, NaN/Infinity, arity, WRONGTYPE). */
 #include <criterion/criterion.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include "bytebuf.h"
-#include "command.h"
 #include "dict.h"
-#include "exec.h"
-#include "keyspace.h"
-#include "kv.h"
 #include "mem.h"
-#include "resp_writer.h"
-#include "server.h"
 #include "t_hash.h"
-#include "test_support.h"
-
-#define NOW 1700000000000LL
-#define MAX_ARGS 300
-
-static prng rng;
-static bytebuf out;
-static resp_writer writer;
-static long long last_dirty;
-static char *reply;
-static size_t reply_len;
+#include "test_cmd_runner.h"
 
 static void setup(void)
 {
-    test_server_init();
-    command_table_init();
-    prng_seed(&rng, 1);
-    bytebuf_init(&out);
-    resp_writer_init(&writer, &out, 2);
-    reply = malloc(1 << 20);
+    cmd_runner_setup(1);
+    run_arity = RUN_ARITY_REPLY; /* the arity error replies are tested */
 }
 
-static void teardown(void)
-{
-    test_server_free();
-    bytebuf_free(&out);
-    free(reply);
-}
-
-TestSuite(hash, .init = setup, .fini = teardown);
-
-/* Runs argv (argc strings with lengths) as a write (mutate) or read in db dbid. */
-static const char *runv(int dbid, int mutate, int argc, const char **args, const size_t *lens)
-{
-    rd_arg argv[MAX_ARGS];
-    cr_assert_leq(argc, MAX_ARGS);
-    for (int i = 0; i < argc; i++) {
-        argv[i].ptr = args[i];
-        argv[i].len = lens ? lens[i] : strlen(args[i]);
-    }
-    int unknown = 0;
-    command *cmd = command_lookup(argv, argc, &unknown);
-    cr_assert_not_null(cmd, "unknown command %s", args[0]);
-    exec_ctx c;
-    memset(&c, 0, sizeof c);
-    c.srv = &g_server;
-    c.db = &g_server.dbs[dbid];
-    c.now_ms = NOW;
-    c.rng = &rng;
-    c.w = &writer;
-    c.argc = argc;
-    c.argv = argv;
-    c.cmd = cmd;
-    c.flags = mutate ? EXEC_MAY_MUTATE : 0;
-    if (!command_arity_ok(cmd, argc)) {
-        reply_wrong_arity(&c);
-    } else {
-        cmd->proc(&c);
-    }
-    last_dirty = c.dirty;
-    cr_assert_lt(out.len, (size_t)(1 << 20));
-    memcpy(reply, out.data ? out.data : "", out.len);
-    reply[out.len] = '\0';
-    reply_len = out.len;
-    bytebuf_clear(&out);
-    return reply;
-}
-
-static const char *run_va(int dbid, int mutate, const char *first, va_list ap)
-{
-    const char *args[MAX_ARGS];
-    int argc = 0;
-    for (const char *a = first; a; a = va_arg(ap, const char *))
-        args[argc++] = a;
-    return runv(dbid, mutate, argc, args, NULL);
-}
-
-static const char *W(const char *first, ...)
-{
-    va_list ap;
-    va_start(ap, first);
-    const char *r = run_va(0, 1, first, ap);
-    va_end(ap);
-    return r;
-}
-
-static const char *R(const char *first, ...)
-{
-    va_list ap;
-    va_start(ap, first);
-    const char *r = run_va(0, 0, first, ap);
-    va_end(ap);
-    return r;
-}
-
-static kv *peek(int dbid, const char *key)
-{
-    return kvtable_find(&g_server.dbs[dbid].table, key, strlen(key), NULL);
-}
-
-static const char *encoding(const char *key)
-{
-    kv *v = peek(0, key);
-    return v ? kv_encoding_name(kv_encoding(v)) : "none";
-}
+TestSuite(hash, .init = setup, .fini = cmd_runner_teardown);
 
 /* ---- reference model ---------------------------------------------------------------- */
 
@@ -233,14 +128,14 @@ Test(hash, random_commands_match_model)
             const char *args[] = {"HSET", "h", name, val};
             size_t lens[] = {4, 1, nl, vl};
             int existed = model[fi].order >= 0;
-            runv(0, 1, 4, args, lens);
+            run_args(0, EXEC_MAY_MUTATE, 4, args, lens);
             cr_assert_str_eq(reply, existed ? ":0\r\n" : ":1\r\n");
             model_set(fi, val, vl);
         } else if (op < 6) {
             const char *args[] = {"HDEL", "h", name};
             size_t lens[] = {4, 1, nl};
             int existed = model[fi].order >= 0;
-            runv(0, 1, 3, args, lens);
+            run_args(0, EXEC_MAY_MUTATE, 3, args, lens);
             cr_assert_str_eq(reply, existed ? ":1\r\n" : ":0\r\n");
             model[fi].order = -1;
         } else if (op < 8) {
@@ -248,7 +143,7 @@ Test(hash, random_commands_match_model)
             size_t il = (size_t)snprintf(buf, sizeof buf, "%lld", inc);
             const char *args[] = {"HINCRBY", "h", name, buf};
             size_t lens[] = {7, 1, nl, il};
-            runv(0, 1, 4, args, lens);
+            run_args(0, EXEC_MAY_MUTATE, 4, args, lens);
             long long cur = 0;
             int is_int = 1;
             if (model[fi].order >= 0) {
@@ -273,7 +168,7 @@ Test(hash, random_commands_match_model)
             const char *args[] = {"HSETNX", "h", name, val};
             size_t lens[] = {6, 1, nl, vl};
             int existed = model[fi].order >= 0;
-            runv(0, 1, 4, args, lens);
+            run_args(0, EXEC_MAY_MUTATE, 4, args, lens);
             cr_assert_str_eq(reply, existed ? ":0\r\n" : ":1\r\n");
             if (!existed)
                 model_set(fi, val, vl);
@@ -281,7 +176,7 @@ Test(hash, random_commands_match_model)
             /* HGET must agree */
             const char *args[] = {"HGET", "h", name};
             size_t lens[] = {4, 1, nl};
-            runv(0, 0, 3, args, lens);
+            run_args(0, 0, 3, args, lens);
             cr_assert_eq(last_dirty, 0);
             if (model[fi].order < 0) {
                 cr_assert_str_eq(reply, "$-1\r\n");
@@ -337,7 +232,7 @@ Test(hash, encoding_thresholds)
         args[2 + 2 * i] = "same";
         args[3 + 2 * i] = "v";
     }
-    runv(0, 1, 2 + 2 * 129, args, NULL);
+    run_args(0, EXEC_MAY_MUTATE, 2 + 2 * 129, args, NULL);
     cr_assert_str_eq(reply, ":1\r\n");
     cr_assert_str_eq(encoding("h5"), "hashtable");
     /* thresholds follow the configuration */
@@ -487,50 +382,15 @@ Test(hash, hrandfield_distinct_and_repeats)
 
 /* ---- snapshots and determinism ------------------------------------------------------ */
 
-static kv *reload_into(int dbid, const char *key)
-{
-    kv *v = peek(0, key);
-    const kv_type_ops *ops = kv_type_get_ops(OBJ_HASH);
-    cr_assert_not_null(ops);
-    bytebuf b;
-    bytebuf_init(&b);
-    ops->save(kv_ptr(v), kv_encoding(v), &b);
-    void *p = ops->load(b.data, b.len, kv_encoding(v));
-    cr_assert_not_null(p, "load(save(x)) failed");
-    /* truncations are rejected, never crash */
-    for (size_t n = 0; n < b.len; n += 1 + b.len / 200)
-        cr_assert_null(ops->load(b.data, n, kv_encoding(v)));
-    bytebuf_free(&b);
-    kv *nv = kv_new_ptr(key, strlen(key), OBJ_HASH, kv_encoding(v), p, -1);
-    exec_ctx c;
-    memset(&c, 0, sizeof c);
-    c.srv = &g_server;
-    c.db = &g_server.dbs[dbid];
-    c.now_ms = NOW;
-    keyspace_add(&c, nv);
-    return nv;
-}
-
-/* The same command against db0 and db1 with the same PRNG state must reply the same. */
 static void assert_same_reply(int argc, const char **args)
 {
-    static char first[1 << 20];
-    prng saved = rng;
-    runv(0, 0, argc, args, NULL);
-    size_t n0 = reply_len;
-    memcpy(first, reply, n0);
-    prng after0 = rng;
-    rng = saved;
-    runv(1, 0, argc, args, NULL);
-    cr_assert_eq(reply_len, n0);
-    cr_assert(memcmp(first, reply, n0) == 0, "%s differs after reload", args[0]);
-    cr_assert(memcmp(&after0, &rng, sizeof rng) == 0);
+    assert_same_reply_db01(0, argc, args, 1);
 }
 
 static void check_reload(const char *key)
 {
     kv *orig = peek(0, key);
-    kv *copy = reload_into(1, key);
+    kv *copy = reload_into_db(OBJ_HASH, 1, key, 0);
     cr_assert_eq(kv_encoding(orig), kv_encoding(copy));
     cr_assert_eq(hash_length(orig), hash_length(copy));
     if (kv_encoding(orig) == ENC_HASHTABLE) {
@@ -602,12 +462,7 @@ Test(hash, hscan_covers_everything)
     do {
         R("HSCAN", "h", cursor, "COUNT", "13", NULL);
         /* *2 $n cursor *m ... */
-        const char *p = strchr(reply, '\n') + 1;
-        int clen = atoi(p + 1);
-        p = strchr(p, '\n') + 1;
-        memcpy(cursor, p, (size_t)clen);
-        cursor[clen] = 0;
-        p += clen + 2;
+        const char *p = scan_cursor(cursor);
         int n = count_bulks(p, names, 1000);
         cr_assert_eq(n % 2, 0);
         for (int i = 0; i < n; i += 2)
@@ -642,7 +497,7 @@ Test(hash, replay_is_deterministic)
         for (int i = 0; i < 2000; i++) {
             snprintf(f, sizeof f, "f%d", (int)prng_below(&r, 400));
             const char *args[] = {prng_below(&r, 3) ? "HSET" : "HDEL", "h", f, "v"};
-            runv(db, 1, args[0][1] == 'S' ? 4 : 3, args, NULL);
+            run_args(db, EXEC_MAY_MUTATE, args[0][1] == 'S' ? 4 : 3, args, NULL);
         }
     }
     const char *cmd[] = {"HRANDFIELD", "h", "-50"};

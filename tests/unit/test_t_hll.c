@@ -6,137 +6,15 @@
  *     WRONGTYPE HyperLogLog error;
  *   - replaying the same commands into another database gives the same bytes. */
 #include <criterion/criterion.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include "bytebuf.h"
-#include "command.h"
-#include "exec.h"
-#include "keyspace.h"
-#include "kv.h"
 #include "mem.h"
-#include "resp_writer.h"
-#include "server.h"
-#include "test_support.h"
-
-#define NOW 1700000000000LL
-#define MAX_ARGS 64
-#define WRONGTYPE_REPLY "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
-
-static prng test_rng;
-static bytebuf out;
-static resp_writer writer;
-static long long last_dirty;
-static char reply[1 << 16];
-static size_t reply_len;
-
-static void setup(void)
-{
-    test_server_init();
-    command_table_init();
-    prng_seed(&test_rng, 1);
-    bytebuf_init(&out);
-    resp_writer_init(&writer, &out, 2);
-}
-
-static void teardown(void)
-{
-    test_server_free();
-    bytebuf_free(&out);
-}
-
-/* Runs one command (argv as rd_args) against db dbid at `now` with `flags`, replies to
- * w; returns the reply bytes (NUL-terminated copy, binary-safe length in reply_len). */
-static const char *run_argv(int dbid, int64_t now, int flags, resp_writer *w, rd_arg *argv, int argc)
-{
-    int unknown_sub = 0;
-    command *cmd = command_lookup(argv, argc, &unknown_sub);
-    cr_assert_not_null(cmd, "unknown command %.*s", (int)argv[0].len, argv[0].ptr);
-    cr_assert(command_arity_ok(cmd, argc), "bad arity for %.*s", (int)argv[0].len, argv[0].ptr);
-    exec_ctx c;
-    memset(&c, 0, sizeof(c));
-    c.srv = &g_server;
-    c.db = &g_server.dbs[dbid];
-    c.now_ms = now;
-    c.rng = &test_rng;
-    c.w = w;
-    c.argc = argc;
-    c.argv = argv;
-    c.cmd = cmd;
-    c.flags = flags;
-    size_t before = out.len;
-    cmd->proc(&c);
-    last_dirty = c.dirty;
-    size_t n = out.len - before;
-    cr_assert_lt(n, sizeof(reply));
-    memcpy(reply, out.data ? out.data + before : "", n);
-    reply[n] = '\0';
-    reply_len = n;
-    bytebuf_clear(&out);
-    return reply;
-}
-
-static const char *run_va(int dbid, int64_t now, int flags, resp_writer *w, const char *first, va_list ap)
-{
-    rd_arg argv[MAX_ARGS];
-    int argc = 0;
-    for (const char *a = first; a; a = va_arg(ap, const char *)) {
-        cr_assert_lt(argc, MAX_ARGS);
-        argv[argc].ptr = a;
-        argv[argc].len = strlen(a);
-        argc++;
-    }
-    return run_argv(dbid, now, flags, w, argv, argc);
-}
-
-/* A write at NOW (inside apply). */
-static const char *W(const char *first, ...)
-{
-    va_list ap;
-    va_start(ap, first);
-    const char *r = run_va(0, NOW, EXEC_MAY_MUTATE, &writer, first, ap);
-    va_end(ap);
-    return r;
-}
-
-/* A read at NOW (no EXEC_MAY_MUTATE). */
-static const char *R(const char *first, ...)
-{
-    va_list ap;
-    va_start(ap, first);
-    const char *r = run_va(0, NOW, 0, &writer, first, ap);
-    va_end(ap);
-    return r;
-}
-
-
-static kv *peek(int dbid, const char *key)
-{
-    return kvtable_find(&g_server.dbs[dbid].table, key, strlen(key), NULL);
-}
-
-/* The string value of a stored key (binary-safe: length in *len). */
-static const char *value_of(int dbid, const char *key, size_t *len)
-{
-    static char intbuf[32];
-    const char *s;
-    kv *v = peek(dbid, key);
-    cr_assert_not_null(v, "key %s missing", key);
-    *len = kv_string(v, intbuf, &s);
-    return s;
-}
-
+#include "test_cmd_runner.h"
 
 static void put_string(const char *key, const char *val, size_t vlen, int64_t expire)
 {
-    exec_ctx c;
-    memset(&c, 0, sizeof(c));
-    c.db = &g_server.dbs[0];
-    c.now_ms = NOW;
-    c.flags = EXEC_MAY_MUTATE;
-    keyspace_add(&c, kv_new_string(key, strlen(key), val, vlen, expire));
+    put_kv(kv_new_string(key, strlen(key), val, vlen, expire));
 }
 
 #define EQ(actual, expect) cr_assert_str_eq((actual), (expect))
@@ -145,7 +23,7 @@ static void put_string(const char *key, const char *val, size_t vlen, int64_t ex
 #define NOT_HLL "-WRONGTYPE Key is not a valid HyperLogLog string value.\r\n"
 #define INVALID "-INVALIDOBJ Corrupted HLL object detected\r\n"
 
-TestSuite(hll, .init = setup, .fini = teardown);
+TestSuite(hll, .init = cmd_runner_init, .fini = cmd_runner_teardown);
 
 /* PFADD key e<from> .. e<to-1>, in batches. */
 static void add_range(int dbid, const char *key, int from, int to)

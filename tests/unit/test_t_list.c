@@ -9,124 +9,19 @@
  *   - encoding conversion points (listpack <-> quicklist) and OBJECT ENCODING;
  *   - read commands do not mutate, dirty counts, COPY keeps the encoding. */
 #include <criterion/criterion.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <string.h>
 
-#include "bytebuf.h"
-#include "command.h"
-#include "exec.h"
-#include "keyspace.h"
-#include "kv.h"
 #include "listpack.h"
 #include "mem.h"
 #include "quicklist.h"
-#include "resp_writer.h"
-#include "server.h"
 #include "t_list.h"
-#include "test_support.h"
+#include "test_cmd_runner.h"
 
-#define NOW 1700000000000LL
-#define MAX_ARGS 64
-
-static prng test_rng;
-static bytebuf out;
-static resp_writer writer;
-static long long last_dirty;
-static char *reply;
-static size_t reply_len, reply_cap;
-
-static void setup(void)
-{
-    test_server_init();
-    command_table_init();
-    prng_seed(&test_rng, 1);
-    bytebuf_init(&out);
-    resp_writer_init(&writer, &out, 2);
-}
-
-static void teardown(void)
-{
-    test_server_free();
-    bytebuf_free(&out);
-    free(reply);
-    reply = NULL;
-    reply_cap = 0;
-}
-
-TestSuite(lists, .init = setup, .fini = teardown);
-
-/* Runs argv (binary safe) as a write (flags EXEC_MAY_MUTATE) or read; returns the reply
- * (NUL-terminated copy, length in reply_len). */
-static const char *run(int flags, int argc, rd_arg *argv)
-{
-    int unknown_sub = 0;
-    command *cmd = command_lookup(argv, argc, &unknown_sub);
-    cr_assert_not_null(cmd, "unknown command %.*s", (int)argv[0].len, argv[0].ptr);
-    cr_assert(command_arity_ok(cmd, argc), "bad arity for %.*s", (int)argv[0].len, argv[0].ptr);
-    exec_ctx c;
-    memset(&c, 0, sizeof(c));
-    c.srv = &g_server;
-    c.db = &g_server.dbs[0];
-    c.now_ms = NOW;
-    c.rng = &test_rng;
-    c.w = &writer;
-    c.argc = argc;
-    c.argv = argv;
-    c.cmd = cmd;
-    c.flags = flags;
-    cmd->proc(&c);
-    last_dirty = c.dirty;
-    if (out.len + 1 > reply_cap) {
-        reply_cap = out.len + 1;
-        reply = realloc(reply, reply_cap);
-    }
-    memcpy(reply, out.data ? out.data : "", out.len);
-    reply[out.len] = '\0';
-    reply_len = out.len;
-    bytebuf_clear(&out);
-    return reply;
-}
-
-static const char *runv(int flags, const char *first, va_list ap)
-{
-    rd_arg argv[MAX_ARGS];
-    int argc = 0;
-    for (const char *a = first; a; a = va_arg(ap, const char *)) {
-        cr_assert_lt(argc, MAX_ARGS);
-        argv[argc].ptr = a;
-        argv[argc].len = strlen(a);
-        argc++;
-    }
-    return run(flags, argc, argv);
-}
-
-static const char *W(const char *first, ...)
-{
-    va_list ap;
-    va_start(ap, first);
-    const char *r = runv(EXEC_MAY_MUTATE, first, ap);
-    va_end(ap);
-    return r;
-}
-
-static const char *R(const char *first, ...)
-{
-    va_list ap;
-    va_start(ap, first);
-    const char *r = runv(0, first, ap);
-    va_end(ap);
-    return r;
-}
-
-static kv *peek(const char *key)
-{
-    return kvtable_find(&g_server.dbs[0].table, key, strlen(key), NULL);
-}
+TestSuite(lists, .init = cmd_runner_init, .fini = cmd_runner_teardown);
 
 static const char *enc_of(const char *key)
 {
-    kv *v = peek(key);
+    kv *v = peek(0, key);
     cr_assert_not_null(v, "key %s missing", key);
     return kv_encoding_name(kv_encoding(v));
 }
@@ -289,7 +184,7 @@ static rd_arg N(int slot, long long v)
 /* Saves and reloads the key's value: identical contents and layout (save bytes). */
 static void check_round_trip(const char *key)
 {
-    kv *v = peek(key);
+    kv *v = peek(0, key);
     if (!v)
         return;
     const kv_type_ops *ops = kv_type_get_ops(OBJ_LIST);
@@ -591,11 +486,11 @@ static void random_ops(int fill, uint64_t seed, int nops, int big_ok)
         }
         }
         int is_read = kind == 6 || kind == 11 || kind == 12 || kind == 14 || kind == 15;
-        run(is_read ? 0 : EXEC_MAY_MUTATE, argc, argv);
+        run_argv(0, NOW, is_read ? 0 : EXEC_MAY_MUTATE, &writer, argv, argc);
         char what[64];
         snprintf(what, sizeof what, "op %d kind %u fill %d", op, kind, fill);
         exp_check(what);
-        kv *v = peek(key);
+        kv *v = peek(0, key);
         cr_assert_eq(v != NULL, m.n > 0, "%s: key presence", what);
         if (v) {
             check_list(v);
@@ -733,20 +628,20 @@ Test(lists, errors_and_edge_cases)
     EQ(W("LMPOP", "2", "nosuch", "s", "LEFT", NULL), WRONGTYPE);
     EQ(W("LMPOP", "1", "nosuch", "LEFT", NULL), "*-1\r\n");
     EQ(W("LMPOP", "2", "nosuch", "l", "RIGHT", "COUNT", "10", NULL), "*2\r\n$1\r\nl\r\n*1\r\n$1\r\na\r\n");
-    cr_assert_null(peek("l")); /* emptied: deleted */
+    cr_assert_null(peek(0, "l")); /* emptied: deleted */
     cr_assert_eq(last_dirty, 1);
     EQ(W("LTRIM", "nosuch", "0", "1", NULL), "+OK\r\n");
     EQ(W("LPUSHX", "nosuch", "a", NULL), ":0\r\n");
-    cr_assert_null(peek("nosuch"));
+    cr_assert_null(peek(0, "nosuch"));
     EQ(W("RPUSH", "l", "a", "b", "c", NULL), ":3\r\n");
     EQ(W("LTRIM", "l", "5", "10", NULL), "+OK\r\n");
-    cr_assert_null(peek("l"));
+    cr_assert_null(peek(0, "l"));
     EQ(W("RPUSH", "l", "a", "b", "a", NULL), ":3\r\n");
     EQ(W("LREM", "l", "0", "zz", NULL), ":0\r\n");
     cr_assert_eq(last_dirty, 0);
     EQ(W("LREM", "l", "0", "a", NULL), ":2\r\n");
     EQ(W("RPOPLPUSH", "l", "m", NULL), "$1\r\nb\r\n");
-    cr_assert_null(peek("l"));
+    cr_assert_null(peek(0, "l"));
     cr_assert_eq(last_dirty, 2);
     EQ(R("LINDEX", "m", "-1", NULL), "$1\r\nb\r\n");
     EQ(R("LINDEX", "m", "1", NULL), "$-1\r\n");
@@ -761,13 +656,13 @@ Test(lists, reads_do_not_mutate)
     bytebuf before, after;
     bytebuf_init(&before);
     bytebuf_init(&after);
-    ops->save(kv_ptr(peek("q")), ENC_QUICKLIST, &before);
+    ops->save(kv_ptr(peek(0, "q")), ENC_QUICKLIST, &before);
     R("LRANGE", "q", "0", "-1", NULL);
     R("LINDEX", "q", "3", NULL);
     R("LPOS", "q", "3", "COUNT", "0", NULL);
     R("LLEN", "q", NULL);
     cr_assert_eq(last_dirty, 0);
-    ops->save(kv_ptr(peek("q")), ENC_QUICKLIST, &after);
+    ops->save(kv_ptr(peek(0, "q")), ENC_QUICKLIST, &after);
     cr_assert(before.len == after.len && memcmp(before.data, after.data, before.len) == 0);
     bytebuf_free(&before);
     bytebuf_free(&after);
@@ -780,7 +675,7 @@ Test(lists, load_rejects_garbage)
     EQ(W("RPUSH", "q", "a", "bb", "123", "x", "yy", "-7", "zzz", NULL), ":7\r\n");
     bytebuf b;
     bytebuf_init(&b);
-    ops->save(kv_ptr(peek("q")), ENC_QUICKLIST, &b);
+    ops->save(kv_ptr(peek(0, "q")), ENC_QUICKLIST, &b);
     cr_assert_null(ops->load(NULL, 0, ENC_QUICKLIST));
     /* truncations */
     for (size_t n = 0; n < b.len; n++)
@@ -851,5 +746,5 @@ Test(lists, helpers_push_pop)
     }
     cr_assert_not(list_pop(v, LIST_HEAD, &e));
     cr_assert(list_removed(&c, "h", 1, v));
-    cr_assert_null(peek("h"));
+    cr_assert_null(peek(0, "h"));
 }

@@ -8,124 +8,21 @@
  *     SRANDMEMBER / SSCAN replies afterwards, and replay determinism;
  *   - error texts and reply shapes (RESP2/RESP3). */
 #include <criterion/criterion.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include "bytebuf.h"
-#include "command.h"
 #include "dict.h"
-#include "exec.h"
-#include "keyspace.h"
-#include "kv.h"
 #include "mem.h"
-#include "resp_writer.h"
-#include "server.h"
 #include "t_set.h"
-#include "test_support.h"
-
-#define NOW 1700000000000LL
-#define MAX_ARGS 700
-
-static prng rng;
-static bytebuf out;
-static resp_writer writer;
-static long long last_dirty;
-static char *reply;
-static size_t reply_len;
+#include "test_cmd_runner.h"
 
 static void setup(void)
 {
-    test_server_init();
-    command_table_init();
-    prng_seed(&rng, 1);
-    bytebuf_init(&out);
-    resp_writer_init(&writer, &out, 2);
-    reply = malloc(1 << 20);
+    cmd_runner_setup(1);
+    run_arity = RUN_ARITY_REPLY; /* the arity error replies are tested */
 }
 
-static void teardown(void)
-{
-    test_server_free();
-    bytebuf_free(&out);
-    free(reply);
-}
-
-TestSuite(set, .init = setup, .fini = teardown);
-
-static const char *runv(int dbid, int mutate, int argc, const char **args)
-{
-    rd_arg argv[MAX_ARGS];
-    cr_assert_leq(argc, MAX_ARGS);
-    for (int i = 0; i < argc; i++) {
-        argv[i].ptr = args[i];
-        argv[i].len = strlen(args[i]);
-    }
-    int unknown = 0;
-    command *cmd = command_lookup(argv, argc, &unknown);
-    cr_assert_not_null(cmd, "unknown command %s", args[0]);
-    exec_ctx c;
-    memset(&c, 0, sizeof c);
-    c.srv = &g_server;
-    c.db = &g_server.dbs[dbid];
-    c.now_ms = NOW;
-    c.rng = &rng;
-    c.w = &writer;
-    c.argc = argc;
-    c.argv = argv;
-    c.cmd = cmd;
-    c.flags = mutate ? EXEC_MAY_MUTATE : 0;
-    if (!command_arity_ok(cmd, argc))
-        reply_wrong_arity(&c);
-    else
-        cmd->proc(&c);
-    last_dirty = c.dirty;
-    cr_assert_lt(out.len, (size_t)(1 << 20));
-    memcpy(reply, out.data ? out.data : "", out.len);
-    reply[out.len] = '\0';
-    reply_len = out.len;
-    bytebuf_clear(&out);
-    return reply;
-}
-
-static const char *run_va(int dbid, int mutate, const char *first, va_list ap)
-{
-    const char *args[MAX_ARGS];
-    int argc = 0;
-    for (const char *a = first; a; a = va_arg(ap, const char *))
-        args[argc++] = a;
-    return runv(dbid, mutate, argc, args);
-}
-
-static const char *W(const char *first, ...)
-{
-    va_list ap;
-    va_start(ap, first);
-    const char *r = run_va(0, 1, first, ap);
-    va_end(ap);
-    return r;
-}
-
-static const char *R(const char *first, ...)
-{
-    va_list ap;
-    va_start(ap, first);
-    const char *r = run_va(0, 0, first, ap);
-    va_end(ap);
-    return r;
-}
-
-static kv *peek(int dbid, const char *key)
-{
-    return kvtable_find(&g_server.dbs[dbid].table, key, strlen(key), NULL);
-}
-
-static const char *encoding(const char *key)
-{
-    kv *v = peek(0, key);
-    return v ? kv_encoding_name(kv_encoding(v)) : "none";
-}
+TestSuite(set, .init = setup, .fini = cmd_runner_teardown);
 
 /* ---- reference model: member i of a space is in set k when bits[k][i] ---------------- */
 
@@ -398,21 +295,21 @@ Test(set, encoding_transitions)
     args[1] = "h";
     for (int i = 0; i < 130; i++)
         args[2 + i] = "dup";
-    runv(0, 1, 132, args);
+    run_args(0, EXEC_MAY_MUTATE, 132, args, NULL);
     cr_assert_str_eq(reply, ":1\r\n");
     cr_assert_str_eq(encoding("h"), "hashtable");
     /* ... while 130 integer args fit an intset */
     args[1] = "h2";
     for (int i = 0; i < 130; i++)
         args[2 + i] = "7";
-    runv(0, 1, 132, args);
+    run_args(0, EXEC_MAY_MUTATE, 132, args, NULL);
     cr_assert_str_eq(encoding("h2"), "intset");
     /* an existing listpack receiving > 128 args converts first */
     W("SADD", "h3", "a", NULL);
     args[1] = "h3";
     for (int i = 0; i < 130; i++)
         args[2 + i] = "a";
-    runv(0, 1, 132, args);
+    run_args(0, EXEC_MAY_MUTATE, 132, args, NULL);
     cr_assert_str_eq(encoding("h3"), "hashtable");
 
     /* configuration */
@@ -538,48 +435,14 @@ Test(set, replies_and_errors)
 
 /* ---- snapshots and determinism ------------------------------------------------------ */
 
-static void reload_into(int dbid, const char *key)
-{
-    kv *v = peek(0, key);
-    const kv_type_ops *ops = kv_type_get_ops(OBJ_SET);
-    cr_assert_not_null(ops);
-    bytebuf b;
-    bytebuf_init(&b);
-    ops->save(kv_ptr(v), kv_encoding(v), &b);
-    void *p = ops->load(b.data, b.len, kv_encoding(v));
-    cr_assert_not_null(p, "load(save(x)) failed for %s", encoding(key));
-    for (size_t n = 0; n < b.len; n += 1 + b.len / 200)
-        cr_assert_null(ops->load(b.data, n, kv_encoding(v)));
-    for (int enc = 0; enc < 16; enc++)
-        if (enc != kv_encoding(v)) {
-            void *x = ops->load(b.data, b.len, enc);
-            cr_assert_null(x, "loaded as the wrong encoding %d", enc);
-        }
-    bytebuf_free(&b);
-    exec_ctx c;
-    memset(&c, 0, sizeof c);
-    c.srv = &g_server;
-    c.db = &g_server.dbs[dbid];
-    c.now_ms = NOW;
-    keyspace_add(&c, kv_new_ptr(key, strlen(key), OBJ_SET, kv_encoding(v), p, -1));
-}
-
 static void assert_same(int mutate, int argc, const char **args)
 {
-    static char first[1 << 20];
-    prng saved = rng;
-    runv(0, mutate, argc, args);
-    size_t n0 = reply_len;
-    memcpy(first, reply, n0);
-    rng = saved;
-    runv(1, mutate, argc, args);
-    cr_assert_eq(reply_len, n0);
-    cr_assert(memcmp(first, reply, n0) == 0, "%s differs after reload: %s", args[0], reply);
+    assert_same_reply_db01(mutate ? EXEC_MAY_MUTATE : 0, argc, args, 0);
 }
 
 static void check_reload(const char *key)
 {
-    reload_into(1, key);
+    reload_into_db(OBJ_SET, 1, key, 1);
     const char *cmds[][3] = {
         {"SRANDMEMBER", key, NULL}, {"SRANDMEMBER", key, "5"}, {"SRANDMEMBER", key, "-30"},
         {"SRANDMEMBER", key, "400"}, {"SMEMBERS", key, NULL}, {"SSCAN", key, "0"},
@@ -644,12 +507,7 @@ Test(set, sscan_hashtable_complete)
     int calls = 0;
     do {
         R("SSCAN", "h", cursor, "COUNT", "17", "MATCH", "m*", NULL);
-        const char *p = strchr(reply, '\n') + 1;
-        int clen = atoi(p + 1);
-        p = strchr(p, '\n') + 1;
-        memcpy(cursor, p, (size_t)clen);
-        cursor[clen] = 0;
-        p += clen + 2;
+        const char *p = scan_cursor(cursor);
         int n = atoi(p + 1);
         p = strchr(p, '\n') + 1;
         for (int i = 0; i < n; i++) {

@@ -10,109 +10,14 @@
  *   - read commands never change the keyspace (a logically expired key stays). */
 #include <criterion/criterion.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <string.h>
 
-#include "bytebuf.h"
-#include "command.h"
-#include "exec.h"
-#include "keyspace.h"
-#include "kv.h"
 #include "mem.h"
-#include "resp_writer.h"
-#include "server.h"
 #include "strutil.h"
 #include "t_zset.h"
-#include "test_support.h"
+#include "test_cmd_runner.h"
 
-#define NOW 1700000000000LL
-#define MAX_ARGS 40
-
-static prng test_rng;
-static bytebuf out;
-static resp_writer writer;
-static char reply[1 << 17];
-
-static void setup(void)
-{
-    test_server_init();
-    command_table_init();
-    prng_seed(&test_rng, 1);
-    bytebuf_init(&out);
-    resp_writer_init(&writer, &out, 2);
-}
-
-static void teardown(void)
-{
-    test_server_free();
-    bytebuf_free(&out);
-}
-
-TestSuite(zset, .init = setup, .fini = teardown);
-
-static const char *runv(int dbid, int flags, int argc, const char **args)
-{
-    rd_arg argv[MAX_ARGS];
-    cr_assert_leq(argc, MAX_ARGS);
-    for (int i = 0; i < argc; i++) {
-        argv[i].ptr = args[i];
-        argv[i].len = strlen(args[i]);
-    }
-    int unknown_sub = 0;
-    command *cmd = command_lookup(argv, argc, &unknown_sub);
-    cr_assert_not_null(cmd, "unknown command %s", args[0]);
-    cr_assert(command_arity_ok(cmd, argc), "bad arity for %s", args[0]);
-    exec_ctx c;
-    memset(&c, 0, sizeof(c));
-    c.srv = &g_server;
-    c.db = &g_server.dbs[dbid];
-    c.now_ms = NOW;
-    c.rng = &test_rng;
-    c.w = &writer;
-    c.argc = argc;
-    c.argv = argv;
-    c.cmd = cmd;
-    c.flags = flags;
-    cmd->proc(&c);
-    cr_assert_lt(out.len, sizeof(reply));
-    memcpy(reply, out.data ? out.data : "", out.len);
-    reply[out.len] = '\0';
-    bytebuf_clear(&out);
-    return reply;
-}
-
-static const char *run(int dbid, int flags, const char *first, va_list ap)
-{
-    const char *args[MAX_ARGS];
-    int argc = 0;
-    for (const char *a = first; a; a = va_arg(ap, const char *))
-        args[argc++] = a;
-    return runv(dbid, flags, argc, args);
-}
-
-static const char *W(const char *first, ...)
-{
-    va_list ap;
-    va_start(ap, first);
-    const char *r = run(0, EXEC_MAY_MUTATE, first, ap);
-    va_end(ap);
-    return r;
-}
-
-static const char *R(const char *first, ...)
-{
-    va_list ap;
-    va_start(ap, first);
-    const char *r = run(0, 0, first, ap);
-    va_end(ap);
-    return r;
-}
-
-static kv *peek(int dbid, const char *key)
-{
-    return kvtable_find(&g_server.dbs[dbid].table, key, strlen(key), NULL);
-}
+TestSuite(zset, .init = cmd_runner_init, .fini = cmd_runner_teardown);
 
 /* ---- reference model --------------------------------------------------------------- */
 
@@ -387,9 +292,9 @@ static void roundtrip_key(const char *key)
             argc++;
         prng_seed(&test_rng, 5 + k);
         char a[1 << 16];
-        snprintf(a, sizeof(a), "%s", runv(0, 0, argc, cmds[k]));
+        snprintf(a, sizeof(a), "%s", run_args(0, 0, argc, cmds[k], NULL));
         prng_seed(&test_rng, 5 + k);
-        const char *bb = runv(1, 0, argc, cmds[k]);
+        const char *bb = run_args(1, 0, argc, cmds[k], NULL);
         cr_assert_str_eq(a, bb, "%s differs after load", cmds[k][0]);
     }
     /* Corrupted / truncated bytes never crash and truncations are refused. */
@@ -453,22 +358,22 @@ Test(zset, replay_gives_same_random_picks)
         const char *add[] = {"ZADD", "r", "1", m};
         for (int i = 0; i < 200; i++) {
             snprintf(m, sizeof(m), "x%d", i);
-            runv(db, EXEC_MAY_MUTATE, 4, add);
+            run_args(db, EXEC_MAY_MUTATE, 4, add, NULL);
         }
         const char *rem[] = {"ZREMRANGEBYRANK", "r", "10", "80"};
-        runv(db, EXEC_MAY_MUTATE, 4, rem);
+        run_args(db, EXEC_MAY_MUTATE, 4, rem, NULL);
     }
     const char *rnd[] = {"ZRANDMEMBER", "r", "-30"};
     prng_seed(&test_rng, 77);
     char a[1 << 14];
-    snprintf(a, sizeof(a), "%s", runv(2, 0, 3, rnd));
+    snprintf(a, sizeof(a), "%s", run_args(2, 0, 3, rnd, NULL));
     prng_seed(&test_rng, 77);
-    cr_assert_str_eq(a, runv(3, 0, 3, rnd));
+    cr_assert_str_eq(a, run_args(3, 0, 3, rnd, NULL));
     const char *rnd2[] = {"ZRANDMEMBER", "r", "50"};
     prng_seed(&test_rng, 78);
-    snprintf(a, sizeof(a), "%s", runv(2, 0, 3, rnd2));
+    snprintf(a, sizeof(a), "%s", run_args(2, 0, 3, rnd2, NULL));
     prng_seed(&test_rng, 78);
-    cr_assert_str_eq(a, runv(3, 0, 3, rnd2));
+    cr_assert_str_eq(a, run_args(3, 0, 3, rnd2, NULL));
 }
 
 Test(zset, reads_do_not_mutate_expired_key)
