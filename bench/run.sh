@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # bench/run.sh [BUILD_DIR] — redraft-node against Debian's redis-server in one run.
 #
-# Starts BUILD_DIR/bin/redraft-node and redis-server with the same flags (`--bind
-# 127.0.0.1 --save '' --appendonly no --dir <scratch>`, no persistence), each on a free
-# loopback port, then:
+# Starts BUILD_DIR/bin/redraft-node (a one-member Raft shard: every write is in its
+# fsync'd log before the reply) and redis-server (`--bind 127.0.0.1 --save ''
+# --appendonly no --dir <scratch>` by default: no persistence at all, the fastest Redis;
+# BENCH_REDIS_ARGS="--appendonly yes --appendfsync always" compares like with like),
+# each on a free loopback port, then:
 #   1. throughput: redis-benchmark's own tests (strings: set,get,incr,mset; data types:
 #      lpush,lpop,sadd,hset,zadd,lrange_100,lrange_600) -n N -c 50 at -P 1 and -P 16,
 #      one test at a time, alternating which server goes first, and prints requests per
@@ -31,6 +33,8 @@
 #   BENCH_ROUNDS=1           repeat the throughput runs and keep each server's best
 #                            (use 2-3 on a busy machine: other load skews single runs)
 #   BENCH_REDRAFT_ARGS=""    extra flags for redraft-node, e.g. "--maxmemory 1gb"
+#   BENCH_REDIS_ARGS="--appendonly no"  redis-server's persistence flags
+#   BENCH_SCRATCH=/tmp       where both data dirs go (/dev/shm: no fsync cost for either)
 set -euo pipefail
 
 BUILD=${1:-build}
@@ -44,6 +48,8 @@ PIPELINES=${BENCH_PIPELINES:-1 16}
 RUN_TIMEOUT=${BENCH_TIMEOUT:-900}
 ROUNDS=${BENCH_ROUNDS:-1}
 EXTRA_ARGS=${BENCH_REDRAFT_ARGS:-}
+REDIS_ARGS=${BENCH_REDIS_ARGS:---appendonly no}
+SCRATCH=${BENCH_SCRATCH:-${TMPDIR:-/tmp}}
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # die stop_pid free_port cli wait_ready info_field ratio max (bench_one is run.sh's own, below)
@@ -56,7 +62,7 @@ done
 NODE_BIN=$(cd "$BUILD" 2>/dev/null && pwd)/bin/redraft-node || true
 [ -x "$NODE_BIN" ] || die "no redraft-node in $BUILD/bin (run \`make build\`)"
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/redraft-bench.XXXXXX")
+TMP=$(mktemp -d "$SCRATCH/redraft-bench.XXXXXX")
 REDIS_PID=""; NODE_PID=""
 
 cleanup() {
@@ -80,7 +86,8 @@ REDIS_PORT=$(free_port)
 NODE_PORT=$(free_port "$REDIS_PORT")
 mkdir -p "$TMP/redis" "$TMP/redraft"
 
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+# shellcheck disable=SC2086  # REDIS_ARGS is a list of flags
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' $REDIS_ARGS \
   --dir "$TMP/redis" >"$TMP/redis.log" 2>&1 &
 REDIS_PID=$!
 # shellcheck disable=SC2086  # EXTRA_ARGS is a list of flags

@@ -177,10 +177,19 @@ static void on_apply_done(struct raft_apply *req, int status, void *result)
 
 /* ---- proposing ----------------------------------------------------------------------- */
 
+/* Rounds proposed and not yet applied before the next one waits. A new round per loop
+ * iteration would send many tiny entries while the previous ones are still in flight,
+ * and each entry costs a disk write and a message round on every member; waiting for
+ * the in-flight round lets everything that arrives meanwhile share one entry (larger
+ * group commits, same latency: that round could not commit before the earlier ones). */
+#ifndef REPL_MAX_ROUNDS_IN_FLIGHT
+#define REPL_MAX_ROUNDS_IN_FLIGHT 1
+#endif
+
 void replicate_flush(server *s)
 {
     round *r = R.building;
-    if (!r || R.held)
+    if (!r || R.held || R.inflight >= REPL_MAX_ROUNDS_IN_FLIGHT)
         return;
     R.building = NULL;
     struct raft *raft = raft_node_raft();
