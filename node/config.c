@@ -533,6 +533,7 @@ static const directive directives[] = {
     NUM("raft-heartbeat-timeout", CT_INT, CF_IMMUTABLE, raft_heartbeat_timeout, 5, 60000, "40"),
     NUM("raft-snapshot-threshold", CT_LL, CF_IMMUTABLE, raft_snapshot_threshold, 16, LLONG_MAX, "16384"),
     NUM("raft-snapshot-trailing", CT_LL, CF_IMMUTABLE, raft_snapshot_trailing, 0, LLONG_MAX, "4096"),
+    NUM("raft-log-max-memory", CT_ULL, CF_MEMORY, raft_log_max_memory, 0, 0, "32mb"),
     NUM("raft-max-inflight", CT_INT, CF_IMMUTABLE, raft_max_inflight, 1, 1 << 20, "1024"),
     NUM("raft-segment-size", CT_ULL, CF_IMMUTABLE | CF_MEMORY, raft_segment_size, 0, 0, "8mb"),
 };

@@ -389,6 +389,44 @@ void replicate_role_changed(server *s, int was_leader, int is_leader)
     }
 }
 
+/* ---- how much log stays in memory ---------------------------------------------------- */
+
+/* libraft keeps every entry since the last snapshot (plus `trailing` more) in memory and
+ * counts them only by number, but a group-committed entry may hold one command or tens of
+ * thousands. So the entry-count threshold and trailing are derived from the average
+ * entry size to keep roughly raft-log-max-memory bytes in memory, never above the
+ * configured counts. Node-local tuning: it changes when snapshots are taken, never what
+ * is applied. */
+#define LOG_BUDGET_RECHECK 64   /* entries applied between recomputations */
+#define LOG_MIN_THRESHOLD 8
+
+static void tune_log_budget(server *s, size_t entry_len)
+{
+    static double avg_len;
+    static unsigned since_check;
+    avg_len = avg_len == 0 ? (double)entry_len : avg_len * 0.95 + (double)entry_len * 0.05;
+    if (++since_check < LOG_BUDGET_RECHECK)
+        return;
+    since_check = 0;
+    struct raft *raft = raft_node_raft();
+    unsigned long long budget = s->cfg.raft_log_max_memory;
+    if (!raft || budget == 0 || avg_len < 1)
+        return;
+    /* threshold + trailing entries of avg_len bytes fit the budget; trailing = 1/4. */
+    double entries = (double)budget / avg_len;
+    long long th = (long long)(entries * 0.8), tr = (long long)(entries * 0.2);
+    if (th > s->cfg.raft_snapshot_threshold)
+        th = s->cfg.raft_snapshot_threshold;
+    if (tr > s->cfg.raft_snapshot_trailing)
+        tr = s->cfg.raft_snapshot_trailing;
+    if (th < LOG_MIN_THRESHOLD)
+        th = LOG_MIN_THRESHOLD;
+    if (tr < LOG_MIN_THRESHOLD / 4)
+        tr = LOG_MIN_THRESHOLD / 4;
+    raft_set_snapshot_threshold(raft, (unsigned)th);
+    raft_set_snapshot_trailing(raft, (unsigned)tr);
+}
+
 /* ---- the FSM's apply ----------------------------------------------------------------- */
 
 /* Deletions the leader proposed: expired keys are deleted only if still logically
@@ -469,6 +507,7 @@ int replicate_fsm_apply(struct raft_fsm *fsm, const struct raft_buffer *buf, voi
         server_log(LL_WARNING, "Malformed Raft entry skipped (%s)", log_entry_strerror(rc));
         return 0;
     }
+    tune_log_budget(s, buf->len);
     /* "now" for the entry: never earlier than the previous entry, whoever led. */
     int64_t now = e.time_ms > s->last_entry_ms ? e.time_ms : s->last_entry_ms;
     s->last_entry_ms = now;

@@ -101,6 +101,7 @@ typedef struct server_config {
     int raft_heartbeat_timeout;    /* ms */
     long long raft_snapshot_threshold;
     long long raft_snapshot_trailing;
+    unsigned long long raft_log_max_memory; /* bytes of log kept in memory (0 = no cap) */
     int raft_max_inflight;
     unsigned long long raft_segment_size;
 } server_config;
