@@ -310,6 +310,17 @@ static void reply_redirect(resp_writer *w, const command *cmd, int argc, const r
     resp_write_errorf(w, "MOVED %u %s:%d", slot, m->host, m->port);
 }
 
+/* A shard whose configuration (committed or not) holds only this node: no other node
+ * can ever lead without a configuration change first appearing in this node's log, so a
+ * read needs no fence. Adding a member puts it in the configuration at once, which ends
+ * the shortcut before the new member could vote. */
+static int sole_member(void)
+{
+    uint64_t id;
+    return raft_node_config_count() == 1 && raft_node_config_at(0, &id, NULL, NULL) == 0 &&
+           id == raft_node_id();
+}
+
 int replicate_route(client *c, command *cmd, int argc, rd_arg *argv, resp_writer *w)
 {
     server *s = c->srv;
@@ -336,7 +347,7 @@ int replicate_route(client *c, command *cmd, int argc, rd_arg *argv, resp_writer
             c->pending_writes++;
             return REPL_ROUTE_QUEUED;
         }
-        if (c->pending_writes > 0 || (is_read && !c->fenced)) {
+        if (c->pending_writes > 0 || (is_read && !c->fenced && !sole_member())) {
             replicate_defer(c);
             return REPL_ROUTE_DEFERRED;
         }
