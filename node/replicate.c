@@ -38,6 +38,8 @@
 #include "raft_node.h"
 #include "server.h"
 
+#define BATCH_KEEP_CAP (256 * 1024) /* builder capacity kept between entries */
+
 typedef struct round_cmd {
     uint64_t client_id;
     uint32_t flags;
@@ -222,7 +224,13 @@ void replicate_flush(server *s)
         return;
     }
     memcpy(buf.base, data, len);
-    log_entry_builder_reset(&R.batch);
+    if (R.batch.buf.cap > BATCH_KEEP_CAP) {
+        /* A burst (a big pipeline) grew it: give the memory back. */
+        log_entry_builder_free(&R.batch);
+        log_entry_builder_init(&R.batch, LOG_ENTRY_COMMANDS);
+    } else {
+        log_entry_builder_reset(&R.batch);
+    }
     rc = raft_apply(raft, &r->req, &buf, 1, on_apply_done);
     if (rc != 0) {
         /* Never appended: raft did not take the buffer. */
