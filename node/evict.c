@@ -300,16 +300,25 @@ typedef struct victim_batch {
     size_t usage[EVICT_BATCH_MAX]; /* estimated bytes each deletion frees */
 } victim_batch;
 
+/* The proposed set's key for (dbid, key): the db number as one byte, then the key.
+ * Written into buf when it fits, else into a rd_malloc'd block the caller frees (returned
+ * pointer != buf). */
+static char *proposed_key(int dbid, const char *key, size_t len, char *buf, size_t bufsize)
+{
+    char *k = len + 1 <= bufsize ? buf : rd_malloc(len + 1);
+    k[0] = (char)dbid;
+    memcpy(k + 1, key, len);
+    return k;
+}
+
 static int is_proposed(int dbid, const char *key, size_t len)
 {
     if (!proposed || dict_size(proposed) == 0)
         return 0;
-    char stackbuf[256];
-    char *k = len + 1 <= sizeof stackbuf ? stackbuf : rd_malloc(len + 1);
-    k[0] = (char)dbid;
-    memcpy(k + 1, key, len);
+    char buf[256];
+    char *k = proposed_key(dbid, key, len, buf, sizeof buf);
     int found = dict_find(proposed, k, len + 1, NULL) != NULL;
-    if (k != stackbuf)
+    if (k != buf)
         rd_free(k);
     return found;
 }
@@ -318,22 +327,21 @@ static void remember_proposed(int dbid, const char *key, size_t len, size_t usag
 {
     if (!proposed)
         proposed = dict_new(1);
-    char *k = rd_malloc(len + 1);
-    k[0] = (char)dbid;
-    memcpy(k + 1, key, len);
+    char buf[256];
+    char *k = proposed_key(dbid, key, len, buf, sizeof buf);
     uint64_t u = usage;
     if (dict_set(proposed, k, len + 1, (const char *)&u, sizeof u))
         proposed_bytes += usage;
-    rd_free(k);
+    if (k != buf)
+        rd_free(k);
 }
 
 void evict_proposal_applied(int dbid, const char *key, size_t len)
 {
     if (!proposed || dict_size(proposed) == 0)
         return;
-    char *k = rd_malloc(len + 1);
-    k[0] = (char)dbid;
-    memcpy(k + 1, key, len);
+    char buf[256];
+    char *k = proposed_key(dbid, key, len, buf, sizeof buf);
     dict_entry *e = dict_find(proposed, k, len + 1, NULL);
     if (e) {
         uint64_t u;
@@ -341,7 +349,8 @@ void evict_proposal_applied(int dbid, const char *key, size_t len)
         proposed_bytes -= u < proposed_bytes ? u : proposed_bytes;
         dict_delete(proposed, k, len + 1);
     }
-    rd_free(k);
+    if (k != buf)
+        rd_free(k);
     if (dict_size(proposed) == 0)
         proposed_bytes = 0;
 }

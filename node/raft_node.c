@@ -971,11 +971,9 @@ static void transfer_try(void)
     raft_index match = 0;
     if (raft_match_index(r, o->target, &match) != 0)
         match = 0;
-    /* Nothing proposed is left unapplied: replicate_inflight() == 0, or -- the same
-     * thing seen from raft, and true even if replicate counts the held (unproposed)
-     * batch as in flight -- every entry of our log is applied. */
-    int drained = replicate_inflight() == 0 || raft_last_applied(r) >= last;
-    int ready = !transfer_req_busy && drained && r->last_stored == last && match == last;
+    /* Nothing proposed is left unapplied (the held batch is not proposed, not counted). */
+    int ready = !transfer_req_busy && replicate_inflight() == 0 && r->last_stored == last &&
+                match == last;
     if (!ready) {
         if (now_ms() >= o->deadline) {
             char msg[200];
