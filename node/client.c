@@ -34,6 +34,7 @@
 #include "dispatch.h"
 #include "info.h"
 #include "mem.h"
+#include "pubsub.h"
 #include "server.h"
 
 #define SHARED_READ_LEN (64 * 1024)      /* the process-wide read buffer */
@@ -265,6 +266,7 @@ void client_close(client *c)
     s->client_count--;
     if ((c->flags & CLIENT_MONITOR) && s->monitor_count > 0)
         s->monitor_count--;
+    pubsub_client_unsubscribe_all(c); /* no message reaches a closing client */
     /* A pending uv_write is cancelled (its callback runs with UV_ECANCELED) before
      * on_close, which frees everything. */
     uv_close((uv_handle_t *)&c->tcp, on_close);
@@ -750,8 +752,9 @@ void client_describe(const client *c, bytebuf *out, int64_t now_ms)
     bytebuf_appendf(out, "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d",
                     (unsigned long long)c->id, c->addr, c->laddr, (int)fd, c->name ? c->name : "",
                     age, idle, flags, c->db_index);
-    /* sub/psub/ssub: pub/sub state is not kept in this struct yet; multi: no MULTI. */
-    bytebuf_appendf(out, " sub=0 psub=0 ssub=0 multi=-1 qbuf=%zu qbuf-free=%zu argv-mem=%zu multi-mem=0",
+    /* multi: no MULTI. */
+    bytebuf_appendf(out, " sub=%d psub=%d ssub=%d multi=-1 qbuf=%zu qbuf-free=%zu argv-mem=%zu multi-mem=0",
+                    pubsub_client_channels(c), pubsub_client_patterns(c), pubsub_client_shard_channels(c),
                     c->query.len, c->query.cap - c->query.len, c->argv_mem);
     bytebuf_appendf(out, " rbs=%zu rbp=%zu obl=%zu oll=%d omem=%zu tot-mem=%zu events=%s cmd=%s",
                     c->out.cap, c->out.cap, c->out.len, (c->flags & CLIENT_WRITING) ? 1 : 0, omem,

@@ -1,6 +1,6 @@
 /* cluster_cmds.c: the CLUSTER command family -- INFO, SLOTS, SHARDS, NODES, MYID,
  * MYSHARDID, KEYSLOT, COUNTKEYSINSLOT, GETKEYSINSLOT, LINKS, REPLICAS/SLAVES, FAILOVER,
- * HELP.
+ * HELP -- and ASKING.
  *
  * Every topology answer formats one topology_view (topology_view.h), so SLOTS, SHARDS,
  * NODES and INFO always agree. All of them answer only with `cluster-enabled yes`, as
@@ -17,8 +17,10 @@
 #include "keyslot.h"
 #include "keyspace.h"
 #include "mem.h"
+#include "peer_links.h"
 #include "raft_node.h"
 #include "server.h"
+#include "slot_index.h"
 #include "strutil.h"
 #include "topology_view.h"
 
@@ -96,7 +98,7 @@ void cmd_cluster_replicas(exec_ctx *c)
     topology_view v;
     topology_view_build(&v, srv_of(c));
     int shard = -1;
-    const topo_node *n = topology_find_node(&v, c->argv[2].ptr, c->argv[2].len, &shard);
+    const topo_node *n = topo_view_find_node(&v, c->argv[2].ptr, c->argv[2].len, &shard);
     if (!n) {
         resp_write_errorf(c->w, "ERR Unknown node %.*s", (int)(c->argv[2].len > 128 ? 128 : c->argv[2].len),
                           c->argv[2].ptr);
@@ -148,8 +150,9 @@ void cmd_cluster_keyslot(exec_ctx *c)
     resp_write_int(c->w, keyslot(c->argv[2].ptr, c->argv[2].len));
 }
 
-/* Keys of db 0 in a slot, in the table's (insertion) order: a scan for now; the hash-slot
- * issue indexes keys by slot. */
+/* Keys of db 0 in a slot, in the table's (insertion) order, by scanning: only used when
+ * the slot index (slot_index.c) is not attached, i.e. a server that never ran
+ * slot_index_init (unit tests). */
 static long long keys_in_slot(exec_ctx *c, unsigned slot, long long max, int reply)
 {
     const db *d = &srv_of(c)->dbs[0];
@@ -168,6 +171,13 @@ static long long keys_in_slot(exec_ctx *c, unsigned slot, long long max, int rep
     return n;
 }
 
+/* slot_index_keys callback: one key of GETKEYSINSLOT's reply. */
+static int reply_slot_key(const char *key, size_t len, void *arg)
+{
+    resp_write_bulk(((exec_ctx *)arg)->w, key, len);
+    return 1;
+}
+
 void cmd_cluster_countkeysinslot(exec_ctx *c)
 {
     if (!cluster_enabled(c))
@@ -179,7 +189,10 @@ void cmd_cluster_countkeysinslot(exec_ctx *c)
         resp_write_error(c->w, "ERR Invalid slot");
         return;
     }
-    resp_write_int(c->w, keys_in_slot(c, (unsigned)slot, -1, 0));
+    if (slot_index_enabled())
+        resp_write_int(c->w, (long long)slot_index_count((unsigned)slot));
+    else
+        resp_write_int(c->w, keys_in_slot(c, (unsigned)slot, -1, 0));
 }
 
 void cmd_cluster_getkeysinslot(exec_ctx *c)
@@ -193,6 +206,15 @@ void cmd_cluster_getkeysinslot(exec_ctx *c)
         resp_write_error(c->w, "ERR Invalid slot or number of keys");
         return;
     }
+    if (slot_index_enabled()) {
+        /* Like Redis: up to max keys in the slot's order (here: insertion order). */
+        uint64_t n = slot_index_count((unsigned)slot);
+        if (n > (uint64_t)max)
+            n = (uint64_t)max;
+        resp_write_array_len(c->w, (long long)n);
+        slot_index_keys((unsigned)slot, n, reply_slot_key, c);
+        return;
+    }
     /* Count first so the array header is exact, then write. */
     long long n = keys_in_slot(c, (unsigned)slot, max, 0);
     resp_write_array_len(c->w, n);
@@ -203,8 +225,18 @@ void cmd_cluster_links(exec_ctx *c)
 {
     if (!cluster_enabled(c))
         return;
-    /* Raft's transport is not a Redis cluster bus: there are no bus links to report. */
-    resp_write_array_len(c->w, 0);
+    /* The peer links (peer_links.h), not Raft's transport, play the cluster bus here. */
+    peer_links_write_links(c->w);
+}
+
+/* ASKING: the next command may touch a slot this shard is importing (slots.h). */
+void cmd_asking(exec_ctx *c)
+{
+    if (!cluster_enabled(c))
+        return;
+    if (c->client)
+        c->client->flags |= CLIENT_ASKING;
+    resp_write_ok(c->w);
 }
 
 /* ---- FAILOVER ----------------------------------------------------------------------------- */

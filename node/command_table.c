@@ -127,6 +127,29 @@ static command cluster_subcommands[] = {
     C("links", cmd_cluster_links, 2, S | RND | CX, "@slow", 0, 0, 0, "cluster", "7.0.0", "Returns a list of all TCP links to and from peer nodes.", "O(N) where N is the total number of Cluster nodes"),
     C("failover", cmd_cluster_failover, -2, A | S | CX, "@admin @slow @dangerous", 0, 0, 0, "cluster", "3.0.0", "Forces a replica to perform a manual failover of its master.", "O(1)"),
     C("help", cmd_cluster_help, 2, L | S | CX, "@slow", 0, 0, 0, "cluster", "5.0.0", "Returns helpful text about the different subcommands.", "O(1)"),
+    C("settopology", cmd_cluster_settopology, 3, A | NS | S | CX, "@admin @slow @dangerous", 0, 0, 0, "cluster", "7.0.0", "Installs a newer cluster topology pushed by the sentinels (redraft).", "O(N) where N is the size of the topology"),
+    C("gettopology", cmd_cluster_gettopology, 2, A | NS | S | CX, "@admin @slow @dangerous", 0, 0, 0, "cluster", "7.0.0", "Returns the cluster topology this node holds (redraft).", "O(N) where N is the size of the topology"),
+    END,
+};
+
+/* Internal node-to-node messages (clusterbus_cmds.c, peer_links.h): admin, outside the
+ * Raft log (neither write nor readonly), hidden from MONITOR and the slowlog. */
+#define BUS (A | NS | L | S | CX | CMD_SKIP_MONITOR | CMD_SKIP_SLOWLOG)
+static command clusterbus_subcommands[] = {
+    C("leader", cmd_clusterbus_leader, 5, BUS | F, "@admin @fast @dangerous", 0, 0, 0, "cluster", "0.1.0", "Announces a shard's Raft leader to a peer node (redraft internal).", "O(1)"),
+    C("publish", cmd_clusterbus_publish, 4, BUS, "@admin @slow @dangerous", 0, 0, 0, "cluster", "0.1.0", "Delivers a message published on a peer node to local subscribers (redraft internal).", "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client)."),
+    C("spublish", cmd_clusterbus_spublish, 4, BUS, "@admin @slow @dangerous", 0, 0, 0, "cluster", "0.1.0", "Delivers a shard message published on a peer node to local subscribers (redraft internal).", "O(N) where N is the number of clients subscribed to the receiving shard channel."),
+    C("help", cmd_clusterbus_help, 2, L | S | CX, "@slow", 0, 0, 0, "cluster", "0.1.0", "Returns helpful text about the different subcommands.", "O(1)"),
+    END,
+};
+
+static command pubsub_subcommands[] = {
+    C("channels", cmd_pubsub_channels, -2, CMD_PUBSUB | L | S | CX, "@pubsub @slow", 0, 0, 0, "pubsub", "2.8.0", "Returns the active channels.", "O(N) where N is the number of active channels, and assuming constant time pattern matching (relatively short channels and patterns)"),
+    C("numsub", cmd_pubsub_numsub, -2, CMD_PUBSUB | L | S | CX, "@pubsub @slow", 0, 0, 0, "pubsub", "2.8.0", "Returns a count of subscribers to channels.", "O(N) for the NUMSUB subcommand, where N is the number of requested channels"),
+    C("numpat", cmd_pubsub_numpat, 2, CMD_PUBSUB | L | S | CX, "@pubsub @slow", 0, 0, 0, "pubsub", "2.8.0", "Returns a count of unique pattern subscriptions.", "O(1)"),
+    C("shardchannels", cmd_pubsub_shardchannels, -2, CMD_PUBSUB | L | S | CX, "@pubsub @slow", 0, 0, 0, "pubsub", "7.0.0", "Returns the active shard channels.", "O(N) where N is the number of active shard channels, and assuming constant time pattern matching (relatively short shard channels)."),
+    C("shardnumsub", cmd_pubsub_shardnumsub, -2, CMD_PUBSUB | L | S | CX, "@pubsub @slow", 0, 0, 0, "pubsub", "7.0.0", "Returns the count of subscribers of shard channels.", "O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels"),
+    C("help", cmd_pubsub_help, 2, L | S | CX, "@slow", 0, 0, 0, "pubsub", "6.2.0", "Returns helpful text about the different subcommands.", "O(1)"),
     END,
 };
 
@@ -322,7 +345,21 @@ static command command_table[] = {
     /* @table:replication-and-raft@ */
     /* cluster (cluster_cmds.c) */
     CS("cluster", -2, S | CX, "@slow", "cluster", "3.0.0", "A container for Redis Cluster commands.", cluster_subcommands),
+    C("asking", cmd_asking, 1, F | CX, "@fast @connection", 0, 0, 0, "cluster", "3.0.0", "Signals that a cluster client is following an -ASK redirect.", "O(1)"),
+    CS("clusterbus", -2, BUS, "@admin @slow @dangerous", "cluster", "0.1.0", "A container for internal messages between redraft nodes.", clusterbus_subcommands),
     /* @table:cluster@ */
+    /* pubsub (pubsub.c): node-local, never in the log. The shard-channel commands list
+     * their channels as keys (Redis's not_key key specs) so cluster slot checks apply. */
+    C("subscribe", cmd_subscribe, -2, CMD_PUBSUB | NS | L | S | CX, "@pubsub @slow", 0, 0, 0, "pubsub", "2.0.0", "Listens for messages published to channels.", "O(N) where N is the number of channels to subscribe to."),
+    C("unsubscribe", cmd_unsubscribe, -1, CMD_PUBSUB | NS | L | S | CX, "@pubsub @slow", 0, 0, 0, "pubsub", "2.0.0", "Stops listening to messages posted to channels.", "O(N) where N is the number of clients already subscribed to a channel."),
+    C("psubscribe", cmd_psubscribe, -2, CMD_PUBSUB | NS | L | S | CX, "@pubsub @slow", 0, 0, 0, "pubsub", "2.0.0", "Listens for messages published to channels that match one or more patterns.", "O(N) where N is the number of patterns the client is already subscribed to."),
+    C("punsubscribe", cmd_punsubscribe, -1, CMD_PUBSUB | NS | L | S | CX, "@pubsub @slow", 0, 0, 0, "pubsub", "2.0.0", "Stops listening to messages published to channels that match one or more patterns.", "O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client)."),
+    C("publish", cmd_publish, 3, CMD_PUBSUB | L | S | F | CX, "@pubsub @fast", 0, 0, 0, "pubsub", "2.0.0", "Posts a message to a channel.", "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client)."),
+    C("ssubscribe", cmd_ssubscribe, -2, CMD_PUBSUB | NS | L | S | CX, "@pubsub @slow", 1, -1, 1, "pubsub", "7.0.0", "Listens for messages published to shard channels.", "O(N) where N is the number of shard channels to subscribe to."),
+    C("sunsubscribe", cmd_sunsubscribe, -1, CMD_PUBSUB | NS | L | S | CX, "@pubsub @slow", 1, -1, 1, "pubsub", "7.0.0", "Stops listening to messages posted to shard channels.", "O(N) where N is the number of clients already subscribed to a shard channel."),
+    C("spublish", cmd_spublish, 3, CMD_PUBSUB | L | S | F | CX, "@pubsub @fast", 1, 1, 1, "pubsub", "7.0.0", "Post a message to a shard channel", "O(N) where N is the number of clients subscribed to the receiving shard channel."),
+    CS("pubsub", -2, 0, "@slow", "pubsub", "2.8.0", "A container for Pub/Sub commands.", pubsub_subcommands),
+    /* @table:pubsub@ */
     END,
 };
 

@@ -264,6 +264,31 @@ command_proc cmd_cluster_getkeysinslot;
 command_proc cmd_cluster_links;
 command_proc cmd_cluster_failover;
 command_proc cmd_cluster_help;
+command_proc cmd_asking;
+command_proc cmd_clusterbus_leader; /* clusterbus_cmds.c */
+command_proc cmd_clusterbus_publish;
+command_proc cmd_clusterbus_spublish;
+command_proc cmd_clusterbus_help;
+/* cluster topology store (topology_cmds.c) */
+command_proc cmd_cluster_settopology;
+command_proc cmd_cluster_gettopology;
 /* @decl:cluster@ */
+
+/* pubsub (pubsub.c) */
+command_proc cmd_subscribe;
+command_proc cmd_unsubscribe;
+command_proc cmd_psubscribe;
+command_proc cmd_punsubscribe;
+command_proc cmd_ssubscribe;
+command_proc cmd_sunsubscribe;
+command_proc cmd_publish;
+command_proc cmd_spublish;
+command_proc cmd_pubsub_channels;
+command_proc cmd_pubsub_numsub;
+command_proc cmd_pubsub_numpat;
+command_proc cmd_pubsub_shardchannels;
+command_proc cmd_pubsub_shardnumsub;
+command_proc cmd_pubsub_help;
+/* @decl:pubsub@ */
 
 #endif

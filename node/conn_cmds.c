@@ -16,13 +16,13 @@
 #include "command.h"
 #include "commands.h"
 #include "mem.h"
+#include "pubsub.h"
 #include "repl_cmds.h"
 #include "server.h"
 #include "strutil.h"
 
-/* RESET also leaves pub/sub and MULTI. Those modules own that state; they provide these
- * (weak references: until a module exists there is no such state to clear). */
-extern void pubsub_reset_client(client *c) __attribute__((weak));
+/* RESET also leaves pub/sub (pubsub.h) and MULTI. MULTI's module provides this (a weak
+ * reference: until it exists there is no such state to clear). */
 extern void multi_reset_client(client *c) __attribute__((weak));
 
 enum client_type { CLIENT_TYPE_NORMAL, CLIENT_TYPE_REPLICA, CLIENT_TYPE_PUBSUB, CLIENT_TYPE_MASTER };
@@ -291,8 +291,7 @@ void cmd_reset(exec_ctx *c)
     }
     if (multi_reset_client)
         multi_reset_client(cl);
-    if (pubsub_reset_client)
-        pubsub_reset_client(cl);
+    pubsub_client_unsubscribe_all(cl); /* silently, as Redis's RESET */
     cl->db_index = 0;
     c->db = &c->srv->dbs[0];
     cl->resp = 2;

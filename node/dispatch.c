@@ -2,9 +2,10 @@
  * its statistics.
  *
  * dispatch_command() makes Redis's processCommand checks in Redis's order (unknown
- * command or subcommand, arity, authentication, -OOM, the RESP2 pub/sub context, a
- * MONITOR connection touching keys), applies CLIENT REPLY OFF/SKIP, and accounts for
- * the call (commandstats, error counters, slowlog, latency monitor, MONITOR feed).
+ * command or subcommand, arity, authentication, cluster redirection (slots.h), -OOM,
+ * the RESP2 pub/sub context, a MONITOR connection touching keys), applies CLIENT REPLY
+ * OFF/SKIP, and accounts for the call (commandstats, error counters, slowlog, latency
+ * monitor, MONITOR feed).
  * Before running anything it asks replicate_route() where the command goes: a write on
  * the leader is queued for the next log entry (its reply comes from dispatch_apply()
  * when the entry commits), a read may first wait for a fence, a follower refuses writes.
@@ -31,6 +32,7 @@
 #include "raft_node.h"
 #include "replicate.h"
 #include "slowlog.h"
+#include "slots.h"
 #include "server.h"
 #include "strutil.h"
 
@@ -224,8 +226,8 @@ static void reject(command *cmd, resp_writer *w, const char *msg)
 
 /* Why c may not run cmd, as Redis's processCommand checks in its order; NULL if it may.
  * No side effects except the eviction that the -OOM check performs. */
-static const char *precheck(server *s, client *c, command *cmd, int unknown_sub, int argc, char *buf,
-                            size_t bufsize)
+static const char *precheck(server *s, client *c, command *cmd, int unknown_sub, int argc, const rd_arg *argv,
+                            char *buf, size_t bufsize)
 {
     if (!cmd || unknown_sub)
         return "";  /* replied by the caller, which knows the exact text */
@@ -236,6 +238,10 @@ static const char *precheck(server *s, client *c, command *cmd, int unknown_sub,
     }
     if (!(cmd->flags & CMD_NO_AUTH) && auth_client_needs_auth(&s->cfg, c))
         return "NOAUTH Authentication required.";
+    /* Cluster redirection (-MOVED, -CROSSSLOT, ...) comes next in Redis's order. */
+    const char *slot_refusal = slots_check(s, c, cmd, argc, argv);
+    if (slot_refusal)
+        return slot_refusal;
     if ((cmd->flags & CMD_DENYOOM) && s->cfg.maxmemory > 0 &&
         evict_if_needed(s, server_loop_wall_ms(s)) != 0)
         return "OOM command not allowed when used memory > 'maxmemory'.";
@@ -260,7 +266,7 @@ int dispatch_command(client *c, int argc, rd_arg *argv)
     int unknown_sub = 0;
     command *cmd = command_lookup(argv, argc, &unknown_sub);
     char errbuf[256];
-    const char *refusal = precheck(s, c, cmd, unknown_sub, argc, errbuf, sizeof errbuf);
+    const char *refusal = precheck(s, c, cmd, unknown_sub, argc, argv, errbuf, sizeof errbuf);
 
     /* Replies never overtake: while c has writes waiting for their commit, anything
      * that would be answered now (an error, a non-write) waits for them. */
@@ -318,6 +324,7 @@ int dispatch_command(client *c, int argc, rd_arg *argv)
         /* CLIENT REPLY OFF / SKIP has no reply of its own. */
         c->out.len = mark;
     }
+    slots_command_done(c, unknown_sub ? NULL : cmd); /* ASKING lasts one command */
     /* The skip of this command is over; CLIENT REPLY SKIP arms it for the next one. */
     c->flags &= ~CLIENT_REPLY_SKIP;
     if (c->flags & CLIENT_REPLY_SKIP_NEXT) {

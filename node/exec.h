@@ -45,6 +45,8 @@ void reply_not_integer(exec_ctx *c);           /* ERR value is not an integer or
 void reply_not_float(exec_ctx *c);             /* ERR value is not a valid float */
 void reply_wrong_arity(exec_ctx *c);           /* ERR wrong number of arguments for '<name>' command */
 void reply_unknown_subcommand(exec_ctx *c);    /* ERR unknown subcommand '<x>'. Try <CMD> HELP. */
+/* Redis's addReplySubcommandSyntaxError: a known subcommand given the wrong arguments. */
+void reply_subcommand_syntax_error(exec_ctx *c);
 /* Redis's addReplyHelp: "<CMD> <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
  * the NULL-terminated lines, then "HELP" / "    Prints this help.". */
 void reply_help(exec_ctx *c, const char *const *lines);

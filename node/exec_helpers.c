@@ -62,30 +62,43 @@ void reply_wrong_arity(exec_ctx *c)
     resp_write_errorf(c->w, "ERR wrong number of arguments for '%s' command", fullname);
 }
 
-void reply_unknown_subcommand(exec_ctx *c)
+/* The parts Redis quotes in subcommand errors: argv[0] upper-cased into parent, and
+ * argv[1] as "%.128s" would print it (cut at 128 bytes or a NUL). */
+static int subcommand_echo(exec_ctx *c, char parent[CMDNAME_MAX], const char **sub)
 {
-    /* Redis: "unknown subcommand '%.128s'. Try %s HELP." with argv[0] upper-cased. */
-    char parent[CMDNAME_MAX];
     size_t n = 0;
     if (c->argc > 0) {
-        n = c->argv[0].len < sizeof(parent) - 1 ? c->argv[0].len : sizeof(parent) - 1;
+        n = c->argv[0].len < CMDNAME_MAX - 1 ? c->argv[0].len : CMDNAME_MAX - 1;
         for (size_t i = 0; i < n; i++)
             parent[i] = (char)toupper((unsigned char)c->argv[0].ptr[i]);
     }
     parent[n] = '\0';
+    *sub = "";
+    if (c->argc < 2)
+        return 0;
+    *sub = c->argv[1].ptr;
+    size_t len = c->argv[1].len;
+    const char *nul = memchr(*sub, '\0', len);
+    if (nul)
+        len = (size_t)(nul - *sub);
+    return (int)(len < SUBCOMMAND_ECHO_MAX ? len : SUBCOMMAND_ECHO_MAX);
+}
 
-    const char *sub = "";
-    int sublen = 0;
-    if (c->argc > 1) {
-        sub = c->argv[1].ptr;
-        size_t len = c->argv[1].len;
-        /* %.128s of a C string: stops at a NUL too. */
-        const char *nul = memchr(sub, '\0', len);
-        if (nul)
-            len = (size_t)(nul - sub);
-        sublen = (int)(len < SUBCOMMAND_ECHO_MAX ? len : SUBCOMMAND_ECHO_MAX);
-    }
+void reply_unknown_subcommand(exec_ctx *c)
+{
+    char parent[CMDNAME_MAX];
+    const char *sub;
+    int sublen = subcommand_echo(c, parent, &sub);
     resp_write_errorf(c->w, "ERR unknown subcommand '%.*s'. Try %s HELP.", sublen, sub, parent);
+}
+
+void reply_subcommand_syntax_error(exec_ctx *c)
+{
+    char parent[CMDNAME_MAX];
+    const char *sub;
+    int sublen = subcommand_echo(c, parent, &sub);
+    resp_write_errorf(c->w, "ERR unknown subcommand or wrong number of arguments for '%.*s'. Try %s HELP.",
+                      sublen, sub, parent);
 }
 
 /* Does msg start with an error code (an upper-case word followed by a space)? */

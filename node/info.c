@@ -21,6 +21,7 @@
 #include "command.h"
 #include "keyspace.h"
 #include "mem.h"
+#include "pubsub.h"
 #include "repl_cmds.h"
 #include "slowlog.h"
 #include "strutil.h"
@@ -626,6 +627,9 @@ static void section_stats(server *s, bytebuf *o)
                     "evicted_clients:0\r\n"
                     "keyspace_hits:%lld\r\n"
                     "keyspace_misses:%lld\r\n"
+                    "pubsub_channels:%lld\r\n"
+                    "pubsub_patterns:%lld\r\n"
+                    "pubsubshard_channels:%lld\r\n"
                     "latest_fork_usec:0\r\n"
                     "total_forks:0\r\n"
                     "unexpected_error_replies:0\r\n"
@@ -636,7 +640,8 @@ static void section_stats(server *s, bytebuf *o)
                     st->total_connections_received, st->total_commands_processed,
                     instantaneous_ops(s), st->total_net_input_bytes, st->total_net_output_bytes,
                     st->rejected_connections, st->expired_keys, st->evicted_keys,
-                    st->keyspace_hits, st->keyspace_misses, st->total_error_replies,
+                    st->keyspace_hits, st->keyspace_misses, pubsub_channel_count(), pubsub_pattern_count(),
+                    pubsub_shard_channel_count(), st->total_error_replies,
                     st->client_qbuf_limit_disconnections, st->client_obuf_limit_disconnections);
 }
 

@@ -42,8 +42,7 @@ void db_free(db *d)
 
 void db_empty(db *d)
 {
-    kvtable_free(&d->table, 1);
-    kvtable_init(&d->table);
+    kvtable_clear(&d->table); /* keeps the slot index attached to db 0 */
     d->expires = 0;
 }
 

@@ -68,6 +68,7 @@ void kvtable_init(kvtable *t)
 
 void kvtable_free(kvtable *t, int free_entries)
 {
+    const kvtable_observer *obs = t->obs;
     if (free_entries) {
         for (size_t i = 0; i < t->used; i++) {
             uintptr_t e = t->entries[i];
@@ -78,6 +79,18 @@ void kvtable_free(kvtable *t, int free_entries)
     rd_free(t->entries);
     rd_free(t->index);
     kvtable_init(t);
+    if (obs)
+        obs->cleared(t);
+}
+
+void kvtable_clear(kvtable *t)
+{
+    const kvtable_observer *obs = t->obs;
+    t->obs = NULL;
+    kvtable_free(t, 1);
+    t->obs = obs;
+    if (obs)
+        obs->cleared(t);
 }
 
 /* Smallest power-of-two index (>= INDEX_MIN_SIZE, >= floor) keeping live keys at or
@@ -181,6 +194,8 @@ size_t kvtable_insert(kvtable *t, kv *v)
     if (t->index[i] == KVTABLE_TOMB)
         t->index_tombs--;
     t->index[i] = MAKE_SLOT(tag, pos);
+    if (t->obs)
+        t->obs->inserted(t, pos, v);
     return pos;
 }
 
@@ -192,18 +207,20 @@ static void compact(kvtable *t)
     size_t w = 0;
     for (size_t r = 0; r < t->used; r++) {
         uintptr_t e = t->entries[r];
-        if (IS_HOLE(e))
+        if (IS_HOLE(e)) {
+            new_pos[r] = KVTABLE_NO_POS;
             continue;
+        }
         new_pos[r] = (uint32_t)w;
         t->entries[w++] = e;
     }
+    size_t old_used = t->used;
     t->used = w;
     for (size_t i = 0; i < t->index_size; i++) {
         uint64_t s = t->index[i];
         if (SLOT_LIVE(s))
             t->index[i] = MAKE_SLOT(SLOT_TAG(s), new_pos[SLOT_POS(s)]);
     }
-    rd_free(new_pos);
 
     /* Give back most of an array that is now mostly unused. */
     if (t->cap > ENTRIES_MIN_CAP && t->cap > t->used * 4) {
@@ -211,6 +228,9 @@ static void compact(kvtable *t)
         t->entries = rd_realloc(t->entries, cap * sizeof(uintptr_t));
         t->cap = cap;
     }
+    if (t->obs)
+        t->obs->compacted(t, new_pos, old_used);
+    rd_free(new_pos);
 }
 
 kv *kvtable_remove(kvtable *t, const char *key, size_t len)
@@ -236,6 +256,8 @@ kv *kvtable_remove(kvtable *t, const char *key, size_t len)
     }
     t->entries[pos] = HOLE(kv_seq(v));
     t->count--;
+    if (t->obs)
+        t->obs->removed(t, pos, v);
 
     while (t->used > 0 && IS_HOLE(t->entries[t->used - 1]))
         t->used--;

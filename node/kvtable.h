@@ -16,6 +16,22 @@
 #include "prng.h"
 
 #define KVTABLE_TOMB UINT64_C(0xFFFFFFFF00000000) /* index slot of a removed key */
+#define KVTABLE_NO_POS UINT32_MAX /* new_pos[] of a compacted-away hole */
+
+struct kvtable;
+/* Optional observer of positions (the cluster slot index, slot_index.c), told about every
+ * live entry gaining or losing a position, every compaction and every clear, so it can
+ * keep arrays parallel to entries[]. Entries replaced in place (same key, same position)
+ * are not reported. Without one, a mutation pays one predictable branch. */
+typedef struct kvtable_observer {
+    void (*inserted)(struct kvtable *t, size_t pos, const kv *v);
+    /* v is no longer in the table but still valid; called before any compaction. */
+    void (*removed)(struct kvtable *t, size_t pos, const kv *v);
+    /* Holes were squeezed out: old position r (< old_used) is now new_pos[r], or
+     * KVTABLE_NO_POS if r was a hole. t->used and t->cap are already the new ones. */
+    void (*compacted)(struct kvtable *t, const uint32_t *new_pos, size_t old_used);
+    void (*cleared)(struct kvtable *t); /* the table is empty now */
+} kvtable_observer;
 
 typedef struct kvtable {
     uintptr_t *entries; /* kv* (low bit 0) or a hole: (seq << 1) | 1 */
@@ -25,11 +41,15 @@ typedef struct kvtable {
     uint64_t *index;    /* 0 empty, KVTABLE_TOMB deleted, else (hash hi32 << 32) | (pos + 1) */
     size_t index_size;  /* power of two, or 0 */
     size_t index_tombs;
+    const kvtable_observer *obs; /* NULL, or see kvtable_observer */
 } kvtable;
 
 void kvtable_init(kvtable *t);
-/* Frees the table; with free_entries, kv_free()s every live entry. */
+/* Frees the table; with free_entries, kv_free()s every live entry. An observer is told
+ * `cleared` and detached. */
 void kvtable_free(kvtable *t, int free_entries);
+/* kv_free()s every entry and empties the table, keeping (and telling) its observer. */
+void kvtable_clear(kvtable *t);
 kv *kvtable_find(const kvtable *t, const char *key, size_t len, size_t *pos);
 /* Appends v (its key must not be present); returns its position. */
 size_t kvtable_insert(kvtable *t, kv *v);

@@ -22,9 +22,12 @@
 #include "hash.h"
 #include "info.h"
 #include "mem.h"
+#include "peer_links.h"
 #include "raft_node.h"
 #include "replicate.h"
 #include "server.h"
+#include "slot_index.h"
+#include "topology_store.h"
 #include "types.h"
 
 #define RESERVED_FDS 32 /* Redis's CONFIG_MIN_RESERVED_FDS: logs, listeners, files */
@@ -200,6 +203,7 @@ int main(int argc, char **argv)
     }
     for (int i = 0; i < SERVER_DBNUM_MAX; i++)
         db_init(&s->dbs[i], i);
+    slot_index_init(s); /* cluster mode: index db 0 by hash slot from here on */
     s->start_ms = server_wall_ms();
     s->last_entry_ms = 0;
     s->next_client_id = 1;
@@ -225,10 +229,12 @@ int main(int argc, char **argv)
     }
     info_init(s);
     replicate_init(s);
+    topology_store_load(s); /* dir/topology: the cwd is the data dir now */
     if (raft_node_start(s) != 0) {
         server_free(s);
         return 1;
     }
+    peer_links_start(s);
     write_pidfile(&s->cfg);
     server_log(LL_NOTICE, "Server initialized");
     server_log(LL_NOTICE, "Ready to accept connections tcp");

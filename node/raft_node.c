@@ -48,6 +48,7 @@
 #include <raft/uv.h>
 
 #include "commands.h"
+#include "fsutil.h"
 #include "members.h"
 #include "mem.h"
 #include "raft_transport.h"
@@ -333,16 +334,6 @@ static void defer_done(raft_node_done_cb *cb, void *arg, int status, const char 
 
 /* ---- identity ------------------------------------------------------------------------ */
 
-static int fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
 static int write_identity(void)
 {
     char buf[256];
@@ -350,21 +341,7 @@ static int write_identity(void)
                      "# redraft node identity: written once, never edit (Raft state depends on it)\n"
                      "node-id %s\nraft-id %llu\n",
                      N.node_id, (unsigned long long)N.id);
-    const char *tmp = NODE_ID_FILE ".tmp";
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0)
-        return -1;
-    int ok = write(fd, buf, (size_t)n) == n && fsync(fd) == 0;
-    if (close(fd) != 0)
-        ok = 0;
-    if (!ok || rename(tmp, NODE_ID_FILE) != 0) {
-        int e = errno;
-        unlink(tmp);
-        errno = e;
-        return -1;
-    }
-    fsync_dir(".");
-    return 0;
+    return fs_write_file_atomic(NODE_ID_FILE, buf, (size_t)n);
 }
 
 static int valid_hex40(const char *p)
@@ -1799,18 +1776,9 @@ void cmd_raft_removed(exec_ctx *c)
         resp_write_error(c->w, "ERR this node leads its shard");
         return;
     }
-    int fd = open(REMOVED_FILE ".tmp", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int ok = fd >= 0;
-    if (ok) {
-        char buf[64];
-        int n = snprintf(buf, sizeof buf, "%llu\n", id);
-        ok = write(fd, buf, (size_t)n) == n && fsync(fd) == 0;
-        ok = close(fd) == 0 && ok;
-        ok = ok && rename(REMOVED_FILE ".tmp", REMOVED_FILE) == 0;
-        if (ok)
-            fsync_dir(".");
-    }
-    if (!ok)
+    char buf[64];
+    int n = snprintf(buf, sizeof buf, "%llu\n", id);
+    if (fs_write_file_atomic(REMOVED_FILE, buf, (size_t)n) != 0)
         server_log(LL_WARNING, "Can't write '%s': %s (the removal is not remembered across a restart)",
                    REMOVED_FILE, strerror(errno));
     N.removed = 1;

@@ -30,11 +30,11 @@
 #include "command.h"
 #include "dispatch.h"
 #include "evict.h"
-#include "keyslot.h"
 #include "keyspace.h"
 #include "log_entry.h"
 #include "mem.h"
 #include "members.h"
+#include "peer_links.h"
 #include "raft_node.h"
 #include "server.h"
 
@@ -298,26 +298,6 @@ void replicate_defer(client *c)
     client_block(c);
 }
 
-static int cmd_has_keys(const command *cmd)
-{
-    return cmd->first_key > 0 || cmd->numkeys_at > 0;
-}
-
-/* -MOVED <slot> <leader> for a keyed command in cluster mode, or -CLUSTERDOWN. */
-static void reply_redirect(resp_writer *w, const command *cmd, int argc, const rd_arg *argv)
-{
-    int keys[1];
-    unsigned slot = 0;
-    if (command_get_keys(cmd, argv, argc, keys, 1) > 0)
-        slot = keyslot(argv[keys[0]].ptr, argv[keys[0]].len);
-    const member *m = raft_node_leader_member();
-    if (!m || raft_node_is_leader()) {
-        resp_write_error(w, "CLUSTERDOWN The cluster is down");
-        return;
-    }
-    resp_write_errorf(w, "MOVED %u %s:%d", slot, m->host, m->port);
-}
-
 /* A shard whose configuration (committed or not) holds only this node: no other node
  * can ever lead without a configuration change first appearing in this node's log, so a
  * read needs no fence. Adding a member puts it in the configuration at once, which ends
@@ -331,7 +311,6 @@ static int sole_member(void)
 
 int replicate_route(client *c, command *cmd, int argc, rd_arg *argv, resp_writer *w)
 {
-    server *s = c->srv;
     uint32_t top_flags = cmd->flags | (cmd->parent ? cmd->parent->flags : 0);
     int is_write = (cmd->flags & CMD_WRITE) != 0;
     int is_read = !is_write && (top_flags & CMD_READONLY) != 0;
@@ -367,13 +346,9 @@ int replicate_route(client *c, command *cmd, int argc, rd_arg *argv, resp_writer
         resp_write_error(w, "CLUSTERDOWN The cluster is down");
         return REPL_ROUTE_REPLIED;
     }
-    if (s->cfg.cluster_enabled) {
-        if (is_write || (is_read && cmd_has_keys(cmd) && !(c->flags & CLIENT_READONLY))) {
-            reply_redirect(w, cmd, argc, argv);
-            return REPL_ROUTE_REPLIED;
-        }
-        return REPL_ROUTE_RUN;
-    }
+    /* In cluster mode the slot router (slots.h, in dispatch's checks) already sent keyed
+     * commands to the leader, except a READONLY connection's reads and sharded pub/sub.
+     * A write without keys (FLUSHALL ...) gets -READONLY, as on a Redis replica. */
     if (is_write) {
         resp_write_error(w, "READONLY You can't write against a read only replica.");
         return REPL_ROUTE_REPLIED;
@@ -396,7 +371,7 @@ void replicate_role_changed(server *s, int was_leader, int is_leader)
             log_entry_builder_reset(&R.batch);
         }
         for (client *c = s->clients; c; c = c->next) {
-            if (c->flags & (CLIENT_PUBSUB | CLIENT_MONITOR | CLIENT_CLOSING))
+            if ((c->flags & (CLIENT_PUBSUB | CLIENT_MONITOR | CLIENT_CLOSING)) || peer_links_is_incoming(c))
                 continue;
             c->flags |= CLIENT_CLOSE_AFTER_REPLY;
             client_flush(c);
@@ -406,6 +381,7 @@ void replicate_role_changed(server *s, int was_leader, int is_leader)
     } else if (!was_leader && is_leader) {
         server_log(LL_NOTICE, "Raft leadership gained (term %llu)", (unsigned long long)raft_node_term());
     }
+    peer_links_role_changed(is_leader);
 }
 
 /* ---- how much log stays in memory ---------------------------------------------------- */
@@ -489,6 +465,7 @@ static void apply_internal(int argc, const rd_arg *argv)
 {
     if (argc >= 1 && argv[0].len >= 7 && memcmp(argv[0].ptr, "member-", 7) == 0) {
         members_apply(argc, argv);
+        peer_links_topology_changed(); /* links follow the members' addresses */
         return;
     }
     server_log(LL_WARNING, "Unknown internal command in the Raft log: ignored");

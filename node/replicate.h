@@ -54,7 +54,8 @@ int replicate_fsm_apply(struct raft_fsm *fsm, const struct raft_buffer *buf, voi
  *   REPL_ROUTE_RUN      run it now (connection commands; a read already fenced; stale
  *                       reads on a follower);
  *   REPL_ROUTE_QUEUED   a write appended to this iteration's entry: reply at apply;
- *   REPL_ROUTE_REPLIED  answered here with an error (-READONLY, -MOVED, -CLUSTERDOWN);
+ *   REPL_ROUTE_REPLIED  answered here with an error (-READONLY, -CLUSTERDOWN; -MOVED
+ *                       comes earlier, from the slot router);
  *   REPL_ROUTE_DEFERRED the client now waits (blocked) for the round being built; the
  *                       request must stay unconsumed in its query buffer and run again
  *                       when the client resumes. */

@@ -26,6 +26,7 @@
 #include "expire.h"
 #include "info.h"
 #include "mem.h"
+#include "peer_links.h"
 #include "raft_node.h"
 #include "replicate.h"
 #include "slowlog.h"
@@ -309,9 +310,10 @@ static void clients_cron(server *s, int64_t now_ms)
     client *next;
     for (client *c = s->clients; c; c = next) {
         next = c->next;
-        /* Redis: no idle timeout for replicas, monitors, pub/sub and blocked clients. */
+        /* Redis: no idle timeout for replicas, monitors, pub/sub and blocked clients (nor
+         * for peers' links, as for Redis's cluster bus). */
         if (timeout_ms && !(c->flags & (CLIENT_PUBSUB | CLIENT_MONITOR)) &&
-            now_ms - c->last_interaction_ms > timeout_ms) {
+            now_ms - c->last_interaction_ms > timeout_ms && !peer_links_is_incoming(c)) {
             server_log(LL_VERBOSE, "Closing idle client");
             client_close(c);
             continue;
@@ -444,6 +446,7 @@ void server_shutdown(server *s, int exit_code)
         }
         client_close(c);
     }
+    peer_links_stop();
     /* Raft hands leadership over (bounded) and closes; the loop ends once its
      * handles are gone. */
     raft_node_stop(s, NULL);

@@ -28,21 +28,6 @@
 
 /* ---- shared helpers --------------------------------------------------------------- */
 
-/* Redis's addReplySubcommandSyntaxError, for a subcommand given the wrong arguments. */
-static void reply_subcommand_syntax_error(exec_ctx *c)
-{
-    char container[32];
-    size_t n = c->argv[0].len < sizeof container - 1 ? c->argv[0].len : sizeof container - 1;
-    for (size_t i = 0; i < n; i++) {
-        char ch = c->argv[0].ptr[i];
-        container[i] = (ch >= 'a' && ch <= 'z') ? (char)(ch - 'a' + 'A') : ch;
-    }
-    container[n] = '\0';
-    int sublen = c->argv[1].len > 128 ? 128 : (int)c->argv[1].len;
-    resp_write_errorf(c->w, "ERR unknown subcommand or wrong number of arguments for '%.*s'. Try %s HELP.",
-                      sublen, c->argv[1].ptr, container);
-}
-
 /* A command by its full name: "get", "client|kill" (case-insensitive), or NULL. */
 static const command *lookup_fullname(const char *name, size_t len)
 {
@@ -128,6 +113,10 @@ static void write_category(void *ctx, const char *p, size_t len)
  * only, so every key of a command gets the same access description. */
 static int key_flags(const command *cmd, const char **out)
 {
+    if (cmd->flags & CMD_PUBSUB) { /* SPUBLISH/SSUBSCRIBE's shard channels: slots only */
+        out[0] = "not_key";
+        return 1;
+    }
     if (cmd->flags & CMD_WRITE) {
         out[0] = "RW", out[1] = "update";
         return 2;
@@ -391,7 +380,8 @@ static void getkeys(exec_ctx *c, int with_flags)
         resp_write_error(c->w, "ERR Invalid command specified");
         return;
     }
-    if (cmd->first_key <= 0 && cmd->numkeys_at <= 0) {
+    /* Redis leaves not_key specs (shard channels) out of GETKEYS. */
+    if ((cmd->first_key <= 0 && cmd->numkeys_at <= 0) || (cmd->flags & CMD_PUBSUB)) {
         resp_write_error(c->w, "ERR The command has no key arguments");
         return;
     }

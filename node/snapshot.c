@@ -65,6 +65,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <uv.h>
+
+#include "peer_links.h"
 #endif
 
 #define SNAP_MAGIC "RDRSNAP"  /* 7 chars + NUL = 8 bytes */
@@ -371,8 +373,7 @@ static void state_clear(server *s)
 {
     for (int i = 0; i < SERVER_DBNUM_MAX; i++) {
         db *d = &s->dbs[i];
-        kvtable_free(&d->table, 1);
-        kvtable_init(&d->table);
+        kvtable_clear(&d->table); /* keeps the slot index attached; reinserts rebuild it */
         d->expires = 0;
         d->next_seq = 1;
     }
@@ -992,6 +993,7 @@ static int fsm_restore(struct raft_fsm *fsm, struct raft_buffer *buf)
         return RAFT_MALFORMED;
     }
     stats.restored++;
+    peer_links_topology_changed(); /* the member table was replaced */
     raft_free(buf->base);
     return 0;
 }

@@ -1,5 +1,6 @@
-/* topology_view: building the current topology from Raft + the member table, and the
- * CLUSTER SLOTS / SHARDS / NODES / INFO renderings of a view (topology_view.h). */
+/* topology_view: building the current topology from the pushed topology, Raft and the
+ * member table, and the CLUSTER SLOTS / SHARDS / NODES / INFO renderings of a view
+ * (topology_view.h). */
 #include "topology_view.h"
 
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include "mem.h"
 #include "raft_node.h"
 #include "server.h"
+#include "topology_store.h"
 
 /* ---- construction helpers ------------------------------------------------------------ */
 
@@ -37,7 +39,7 @@ void topology_view_free(topology_view *v)
     v->my_shard = v->my_node = -1;
 }
 
-topo_node *topology_shard_add_node(topo_shard *sh)
+topo_node *topo_shard_add_node(topo_shard *sh)
 {
     sh->nodes = rd_realloc(sh->nodes, (size_t)(sh->node_count + 1) * sizeof *sh->nodes);
     topo_node *n = &sh->nodes[sh->node_count++];
@@ -45,7 +47,7 @@ topo_node *topology_shard_add_node(topo_shard *sh)
     return n;
 }
 
-void topology_shard_add_range(topo_shard *sh, int start, int end)
+void topo_shard_add_range(topo_shard *sh, int start, int end)
 {
     sh->ranges = rd_realloc(sh->ranges, (size_t)(sh->range_count + 1) * sizeof *sh->ranges);
     sh->ranges[sh->range_count].start = start;
@@ -66,7 +68,7 @@ const topo_node *topology_myself(const topology_view *v)
     return v->my_node >= 0 && v->my_node < sh->node_count ? &sh->nodes[v->my_node] : NULL;
 }
 
-const topo_node *topology_find_node(const topology_view *v, const char *id, size_t len, int *shard)
+const topo_node *topo_view_find_node(const topology_view *v, const char *id, size_t len, int *shard)
 {
     for (int s = 0; s < v->shard_count; s++)
         for (int i = 0; i < v->shards[s].node_count; i++) {
@@ -86,7 +88,8 @@ static int serving(const topo_shard *sh)
     return m && !(m->flags & TOPO_NODE_FAIL);
 }
 
-/* Slot counts: assigned (owned by a shard with a master), ok (master not failed), fail. */
+/* Slot counts: assigned (owned by a shard), ok (its master known and not failed), fail
+ * (the others: a failed master, or none known). */
 static void slot_counts(const topology_view *v, int *assigned, int *ok, int *fail)
 {
     unsigned char seen[CLUSTER_SLOTS / 8];
@@ -94,8 +97,6 @@ static void slot_counts(const topology_view *v, int *assigned, int *ok, int *fai
     *assigned = *ok = *fail = 0;
     for (int s = 0; s < v->shard_count; s++) {
         const topo_shard *sh = &v->shards[s];
-        if (!topology_shard_master(sh))
-            continue;
         int good = serving(sh);
         for (int r = 0; r < sh->range_count; r++) {
             int a = sh->ranges[r].start < 0 ? 0 : sh->ranges[r].start;
@@ -118,7 +119,7 @@ int topology_state_ok(const topology_view *v)
 {
     int assigned, ok, fail;
     slot_counts(v, &assigned, &ok, &fail);
-    return ok == CLUSTER_SLOTS;
+    return ok == CLUSTER_SLOTS && !v->outside;
 }
 
 void topology_shard_id(uint64_t lowest_raft_id, char out[TOPO_ID_LEN + 1])
@@ -131,16 +132,123 @@ void topology_shard_id(uint64_t lowest_raft_id, char out[TOPO_ID_LEN + 1])
         snprintf(out + 2 * i, 3, "%02x", h[i]);
 }
 
-/* ---- the source: this node's Raft group ------------------------------------------------ */
-
-/* Node-local memory of the last leader seen, so that while an election runs the views
- * still name the shard's (failed) master, as Redis keeps listing a failed master. */
-static uint64_t last_leader_id;
-
 static void copy_str(char *dst, size_t size, const char *src)
 {
     snprintf(dst, size, "%s", src ? src : "");
 }
+
+/* ---- a pushed topology ------------------------------------------------------------------- */
+
+/* Moves the node at index i of sh to the front (the master first, the others in order). */
+static void to_front(topo_shard *sh, int i)
+{
+    if (i <= 0 || i >= sh->node_count)
+        return;
+    topo_node m = sh->nodes[i];
+    memmove(&sh->nodes[1], &sh->nodes[0], (size_t)i * sizeof *sh->nodes);
+    sh->nodes[0] = m;
+}
+
+/* The topology shard listing one of own's nodes by id, or -1. */
+static int shard_listing(const topology *t, const topo_shard *own)
+{
+    for (int i = 0; i < t->shard_count; i++)
+        for (int k = 0; k < t->shards[i].node_count; k++)
+            for (int j = 0; j < own->node_count; j++)
+                if (strcmp(t->shards[i].nodes[k].id, own->nodes[j].id) == 0)
+                    return i;
+    return -1;
+}
+
+/* Where node n stands in the topology shard ts: its index there, after them the nodes
+ * the topology does not list (in their own order, given by `fallback`). */
+static int topology_rank(const topology_shard *ts, const topo_node *n, int fallback)
+{
+    for (int k = 0; k < ts->node_count; k++)
+        if (strcmp(ts->nodes[k].id, n->id) == 0)
+            return k;
+    return ts->node_count + fallback;
+}
+
+/* The replicas of this node's shard in the topology's order, so that every node of the
+ * cluster lists them alike (the master stays first). */
+static void order_like_topology(topo_shard *sh, const topology_shard *ts)
+{
+    int first = topology_shard_master(sh) ? 1 : 0;
+    for (int i = first + 1; i < sh->node_count; i++) {
+        topo_node x = sh->nodes[i];
+        int rx = topology_rank(ts, &x, i);
+        int j = i;
+        while (j > first && topology_rank(ts, &sh->nodes[j - 1], j - 1) > rx) {
+            sh->nodes[j] = sh->nodes[j - 1];
+            j--;
+        }
+        sh->nodes[j] = x;
+    }
+}
+
+static void take_nodes(topo_shard *dst, topo_shard *own)
+{
+    dst->nodes = own->nodes;
+    dst->node_count = own->node_count;
+    own->nodes = NULL;
+    own->node_count = 0;
+}
+
+void topology_view_from_topology(topology_view *v, const topology *t, const int *masters, int my_shard,
+                                 topo_shard *own)
+{
+    int mine = my_shard;
+    if (mine < 0 && own)
+        mine = shard_listing(t, own);
+    int extra = own && mine < 0;
+    topology_view_init(v, t->shard_count + extra);
+    v->current_epoch = t->epoch;
+    v->outside = my_shard < 0;
+    for (int i = 0; i < t->shard_count; i++) {
+        const topology_shard *ts = &t->shards[i];
+        topo_shard *sh = &v->shards[i];
+        copy_str(sh->id, sizeof sh->id, ts->id);
+        sh->config_epoch = t->epoch;
+        for (int r = 0; r < ts->range_count; r++)
+            topo_shard_add_range(sh, ts->ranges[r].start, ts->ranges[r].end);
+        if (i == mine && own) {
+            take_nodes(sh, own);
+            order_like_topology(sh, ts);
+            continue;
+        }
+        for (int k = 0; k < ts->node_count; k++) {
+            const topology_node *tn = &ts->nodes[k];
+            topo_node *n = topo_shard_add_node(sh);
+            copy_str(n->id, sizeof n->id, tn->id);
+            copy_str(n->host, sizeof n->host, tn->host);
+            n->port = tn->port;
+            n->bus_port = tn->bus_port;
+            n->raft_id = tn->raft_id;
+            n->flags = TOPO_NODE_REMOTE | (masters && k == masters[i] ? TOPO_NODE_MASTER : 0);
+        }
+        if (masters && masters[i] >= 0)
+            to_front(sh, masters[i]);
+    }
+    if (extra) {
+        topo_shard *sh = &v->shards[t->shard_count];
+        copy_str(sh->id, sizeof sh->id, own->id);
+        sh->config_epoch = t->epoch;
+        take_nodes(sh, own);
+        mine = t->shard_count;
+    }
+    v->my_shard = mine;
+    if (mine >= 0)
+        for (int i = 0; i < v->shards[mine].node_count; i++)
+            if (v->shards[mine].nodes[i].flags & TOPO_NODE_MYSELF)
+                v->my_node = i;
+}
+
+/* ---- this node's Raft group ---------------------------------------------------------------- */
+
+/* Node-local memory of the last leader seen, so that while an election runs the views
+ * still name the shard's (failed) master, as Redis keeps listing a failed master. */
+static uint64_t last_leader_id;
 
 /* This node's own client address when the member table has no record of it yet: what
  * it announces (cluster-announce-ip), else its first specific bind address. */
@@ -187,19 +295,16 @@ static void fill_myself(topo_node *n, const server *s)
     n->flags |= TOPO_NODE_MYSELF;
 }
 
-void topology_view_build(topology_view *v, server *s)
+/* This node's Raft group as a shard without slots: its nodes (the master first), its
+ * derived id and the Raft term as config epoch. */
+static void build_raft_shard(topo_shard *sh, server *s)
 {
-    topology_view_init(v, 1);
-    topo_shard *sh = &v->shards[0];
-    topology_shard_add_range(sh, 0, CLUSTER_SLOTS - 1);
-    v->my_shard = 0;
-
+    memset(sh, 0, sizeof *sh);
     if (!raft_node_raft()) {
         /* Raft not running (unit tests, start-up): a lone node that is its own master. */
-        topo_node *me = topology_shard_add_node(sh);
+        topo_node *me = topo_shard_add_node(sh);
         fill_myself(me, s);
         me->flags |= TOPO_NODE_MASTER;
-        v->my_node = 0;
         topology_shard_id(0, sh->id);
         return;
     }
@@ -255,38 +360,71 @@ void topology_view_build(topology_view *v, server *s)
             if (!leader)
                 n.flags |= TOPO_NODE_FAIL;
         }
-        *topology_shard_add_node(sh) = n;
+        *topo_shard_add_node(sh) = n;
     }
     if (!me_found) {
         /* Not (yet) in the configuration: joining, or removed. Still myself. */
-        topo_node *n = topology_shard_add_node(sh);
+        topo_node *n = topo_shard_add_node(sh);
         fill_myself(n, s);
         n->repl_offset = applied;
         n->flags |= TOPO_NODE_NOFAILOVER;
     }
-    /* The master first, the others in configuration order. */
-    for (int i = 1; i < sh->node_count; i++) {
-        if (!(sh->nodes[i].flags & TOPO_NODE_MASTER))
-            continue;
-        topo_node m = sh->nodes[i];
-        memmove(&sh->nodes[1], &sh->nodes[0], (size_t)i * sizeof *sh->nodes);
-        sh->nodes[0] = m;
-        break;
-    }
-    for (int i = 0; i < sh->node_count; i++)
-        if (sh->nodes[i].flags & TOPO_NODE_MYSELF)
-            v->my_node = i;
+    for (int i = 1; i < sh->node_count; i++)
+        if (sh->nodes[i].flags & TOPO_NODE_MASTER) {
+            to_front(sh, i);
+            break;
+        }
     sh->config_epoch = raft_node_term();
-    v->current_epoch = sh->config_epoch;
     topology_shard_id(lowest ? lowest : me_id, sh->id);
+}
+
+/* Index of shard `shard`'s believed master among its topology nodes, or -1. */
+static int master_index(const topology *t, int shard)
+{
+    const topology_shard *ts = &t->shards[shard];
+    const topology_node *l = topology_store_leader(shard);
+    if (l)
+        for (int k = 0; k < ts->node_count; k++)
+            if (strcmp(ts->nodes[k].id, l->id) == 0)
+                return k;
+    return ts->node_count > 0 ? 0 : -1; /* the master hint */
+}
+
+void topology_view_build(topology_view *v, server *s)
+{
+    topo_shard own;
+    build_raft_shard(&own, s);
+    const topology *t = topology_store_get();
+    if (!t) {
+        /* No topology pushed: this Raft group is the whole cluster. */
+        topology_view_init(v, 1);
+        v->shards[0] = own;
+        topo_shard_add_range(&v->shards[0], 0, CLUSTER_SLOTS - 1);
+        v->my_shard = 0;
+        for (int i = 0; i < v->shards[0].node_count; i++)
+            if (v->shards[0].nodes[i].flags & TOPO_NODE_MYSELF)
+                v->my_node = i;
+        v->current_epoch = own.config_epoch;
+        return;
+    }
+    int my = topology_store_my_shard();
+    int *masters = rd_malloc((size_t)(t->shard_count > 0 ? t->shard_count : 1) * sizeof *masters);
+    for (int i = 0; i < t->shard_count; i++)
+        masters[i] = i == my ? -1 : master_index(t, i);
+    topology_view_from_topology(v, t, masters, my, &own);
+    rd_free(masters);
+    rd_free(own.nodes); /* NULL once moved into the view */
+    rd_free(own.ranges);
 }
 
 /* ---- CLUSTER SLOTS ----------------------------------------------------------------------- */
 
-/* Redis leaves out replicas that are failing or have nothing yet (offset 0). */
+/* Redis leaves out replicas that are failing or have nothing yet (offset 0); another
+ * shard's replicas (offset unknown here) are listed. */
 static int slots_lists_replica(const topo_node *n)
 {
-    return !(n->flags & (TOPO_NODE_MASTER | TOPO_NODE_FAIL)) && n->repl_offset != 0;
+    return !(n->flags & (TOPO_NODE_MASTER | TOPO_NODE_FAIL)) &&
+           (n->repl_offset != 0 || (n->flags & TOPO_NODE_REMOTE));
 }
 
 static void write_slots_node(resp_writer *w, const topo_node *n)
@@ -347,7 +485,7 @@ static const char *node_health(const topo_node *n)
 {
     if (n->flags & TOPO_NODE_FAIL)
         return "fail";
-    if (!(n->flags & TOPO_NODE_MASTER) && n->repl_offset == 0)
+    if (!(n->flags & (TOPO_NODE_MASTER | TOPO_NODE_REMOTE)) && n->repl_offset == 0)
         return "loading";
     return "online";
 }

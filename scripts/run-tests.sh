@@ -18,7 +18,8 @@ run() {
 echo "== release build: $release"
 run "$release"
 echo "== sanitizer build: $asan"
+# use_unaligned: kv keeps a collection pointer unaligned after its key (see tests/fuzz).
 CTEST_ARGS="-E ^fuzz/" run "$asan" ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  LSAN_OPTIONS=suppressions=$(cd "$(dirname "$0")/.." && pwd)/tests/lsan.supp:print_suppressions=0
+  LSAN_OPTIONS=suppressions=$(cd "$(dirname "$0")/.." && pwd)/tests/lsan.supp:print_suppressions=0:use_unaligned=1
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

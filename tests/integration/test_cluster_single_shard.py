@@ -158,10 +158,17 @@ class ClusterSingleShard(ShardTestCase):
                 self.assertEqual(d["cluster_known_nodes"], "3")
                 self.assertEqual(d["cluster_size"], "1")
                 self.assertEqual(d["cluster_current_epoch"], d["cluster_my_epoch"])
-                # MYID = INFO raft's node id; LINKS: no cluster bus links
+                # MYID = INFO raft's node id; LINKS: the peer links (node/peer_links.h), an
+                # outgoing one to each other member, as Redis 7's maps
                 raft = text(c.call("INFO", "raft"))
                 self.assertIn("raft_node_id:%s\r\n" % ids[n], raft)
-                self.assertEqual(c.call("CLUSTER", "LINKS"), [])
+                others = sorted(ids[x] for x in self.shard.nodes if x is not n)
+                self.assertTrue(wait_until(lambda: sorted(
+                    l[b"node"].decode() for l in c.call("CLUSTER", "LINKS") if l[b"direction"] == b"to") == others,
+                    SHARD_WAIT, 0.05), c.call("CLUSTER", "LINKS"))
+                for l in c.call("CLUSTER", "LINKS"):
+                    self.assertEqual(list(l), [b"direction", b"node", b"create-time", b"events",
+                                               b"send-buffer-allocated", b"send-buffer-used"])
                 # REPLICAS of the leader: the followers' NODES lines; of a replica: error
                 reps = c.call("CLUSTER", "REPLICAS", ids[leader])
                 self.assertEqual(sorted(r.split(" ")[0] for r in map(text, reps)),
