@@ -6,7 +6,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 PORT ?= 6379
 
-.PHONY: all deps build build-asan test test-release test-asan cluster cluster-stop bench bench-raft clean
+.PHONY: all deps build build-asan test test-release test-asan cluster cluster-stop bench bench-raft bench-cluster clean
 
 all: build
 
@@ -35,8 +35,8 @@ test-asan: build-asan
 test: build build-asan
 	@bash scripts/run-tests.sh $(BUILD) $(ASAN_BUILD)
 
-# A three-node shard in the background (scripts/local-cluster), nodes from port 7000;
-# `make cluster PORT=7100` moves it, `make cluster-stop` stops it.
+# A hash-slot cluster in the background (scripts/local-cluster): 3 shards x 3 nodes on
+# ports 7000-7008; `make cluster PORT=7100` moves it, `make cluster-stop` stops it.
 cluster: build
 	@bash scripts/cluster.sh $(BUILD) $(if $(filter command line environment,$(origin PORT)),$(PORT),7000)
 
@@ -46,6 +46,10 @@ cluster-stop:
 # The Raft shard against redis-server with fsync (bench/raft.sh).
 bench-raft: build
 	@bash bench/raft.sh $(BUILD)
+
+# A 3x3 local cluster against a 3-master redis-server cluster (bench/cluster.sh).
+bench-cluster: build
+	@bash bench/cluster.sh $(BUILD)
 
 bench: build
 	@bash bench/run.sh $(BUILD)

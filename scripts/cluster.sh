@@ -2,15 +2,19 @@
 # scripts/cluster.sh [BUILD_DIR] [BASE_PORT] [local-cluster options] [-- node flags]
 # — what `make cluster` runs.
 #
-# Starts a local three-node Raft shard in cluster mode on 127.0.0.1 through
-# scripts/local-cluster (nodes on BASE_PORT, BASE_PORT+1, BASE_PORT+2, bus ports +10000,
-# default base port 7000), with everything under ./run of the repository root
-# (run/node-<port>/ data dirs and logs, run/pids). The nodes run in the background; the
-# script returns once the shard has a leader and prints how to connect and how to stop.
+# Starts a local hash-slot cluster in cluster mode on 127.0.0.1 through
+# scripts/local-cluster: by default 3 shards x 3 nodes (9 redraft-nodes on BASE_PORT ..
+# BASE_PORT+8, bus ports +10000, default base port 7000; each shard its own Raft group,
+# the 16384 slots split evenly between the shards), with everything under ./run of the
+# repository root (run/node-<port>/ data dirs and logs, run/pids). The nodes run in the
+# background; the script returns once every shard has a leader and every slot is served,
+# and prints how to connect (redis-cli -c -p BASE_PORT) and how to stop.
 # Examples:
 #   scripts/cluster.sh build 7000
-#   scripts/cluster.sh build 7100 --standalone --replicas 5 -- --maxmemory 1gb
-# Set BIND (e.g. BIND=0.0.0.0) to listen elsewhere.
+#   scripts/cluster.sh build 7100 --shards 5 --replicas 3 -- --maxmemory 1gb
+#   scripts/cluster.sh build 7100 --standalone --shards 1 --replicas 5
+# Set BIND (e.g. BIND=0.0.0.0) to listen elsewhere (then pass --announce ADDR so clients
+# are sent to a reachable address).
 set -euo pipefail
 
 BUILD=${1:-build}
@@ -29,7 +33,7 @@ if [ ! -x "$NODE_BIN" ]; then
   echo "cluster: $NODE_BIN not found; build it first (make build)" >&2; exit 1
 fi
 
-# A shard already started from ./run? Say how to stop it rather than failing on ports.
+# A cluster already started from ./run? Say how to stop it rather than failing on ports.
 if python3 "$ROOT/scripts/local-cluster" status --dir "$ROOT/run" >/dev/null 2>&1; then
   echo "cluster: a local cluster from $ROOT/run is already running:" >&2
   python3 "$ROOT/scripts/local-cluster" status --dir "$ROOT/run" >&2 || true
