@@ -42,6 +42,10 @@
 #define CONNECT_TIMEOUT_MS 2000
 #define ANNOUNCE_INTERVAL_MS 500
 #define LINK_MAX_QUEUED ((size_t)8 << 20)
+/* A peer whose link has been down (or never up) this long is reported failed in
+ * CLUSTER NODES/SLOTS/SHARDS, as Redis flags a node it cannot reach: longer than a
+ * reconnect attempt (backoff + connect), far shorter than Redis's 15 s node timeout. */
+#define PEER_FAIL_AFTER_MS 2000
 /* Outgoing links name themselves "redraft-peer-<node id>" (CLIENT SETNAME in the
  * handshake), so the receiving node can show who is on the other end in CLUSTER LINKS
  * and CLIENT LIST. */
@@ -55,6 +59,7 @@ typedef struct peer_link {
     int same_shard;           /* a member of this node's shard: gets SPUBLISH too */
     resp_client *rc;          /* NULL while waiting for the next attempt */
     int up;                   /* rc finished its handshake and is not lost */
+    uint64_t down_since;      /* uv_now() since when it is not up (0 while up) */
     int64_t create_ms;        /* wall clock of the current attempt (CLUSTER LINKS) */
     uint64_t backoff_ms;      /* delay before the next attempt after a failure */
     uint64_t retry_at;        /* uv_now() of the next attempt (rc == NULL) */
@@ -282,6 +287,7 @@ static void on_link_connect(resp_client *c, const char *err, void *data)
         return;
     }
     l->up = 1;
+    l->down_since = 0;
     l->backoff_ms = BACKOFF_MIN_MS;
     l->refusal_logged = 0;
     l->failure_logged = 0;
@@ -297,6 +303,7 @@ static void on_link_disconnect(resp_client *c, const char *err, void *data)
     server_log(LL_NOTICE, "Peer link to %.40s at %s:%d lost: %s", l->node_id, l->host, l->port,
                err ? err : "?");
     l->up = 0;
+    l->down_since = uv_now(P.s->loop);
     l->rc = NULL;
     resp_client_close(c);
     l->backoff_ms = BACKOFF_MIN_MS;
@@ -433,6 +440,7 @@ static void sync_links(void)
         l->port = w[i].port;
         l->same_shard = w[i].same_shard;
         l->backoff_ms = BACKOFF_MIN_MS;
+        l->down_since = uv_now(P.s->loop);
         l->next = P.links;
         P.links = l;
         link_connect(l);
@@ -592,4 +600,14 @@ void peer_links_write_links(resp_writer *w)
         write_link(w, "from", node, node_len, c->ctime_ms, used ? "rw" : "r",
                    c->out.cap + c->sending.cap, used);
     }
+}
+
+int peer_links_node_unreachable(const char *node_id)
+{
+    if (!P.started)
+        return 0;
+    for (peer_link *l = P.links; l; l = l->next)
+        if (strcmp(l->node_id, node_id) == 0)
+            return !l->up && l->down_since > 0 && uv_now(P.s->loop) - l->down_since >= PEER_FAIL_AFTER_MS;
+    return 0;
 }

@@ -42,6 +42,11 @@ void peer_links_role_changed(int is_leader);
 void peer_links_publish(const char *channel, size_t channel_len, const char *msg,
                         size_t msg_len, int sharded);
 
+/* 1 when this node has a link to node_id and it has been down (or never up) for a
+ * while (PEER_FAIL_AFTER_MS): the views flag that node failed. 0 otherwise, including
+ * nodes it has no link to. */
+int peer_links_node_unreachable(const char *node_id);
+
 /* Marks c as a peer's incoming link (it sent CLUSTERBUS), for CLUSTER LINKS. */
 void peer_links_note_incoming(struct client *c);
 /* Is c a peer's incoming link? (A demoted leader keeps those connections open.) */

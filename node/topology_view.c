@@ -12,6 +12,7 @@
 #include "keyslot.h"
 #include "members.h"
 #include "mem.h"
+#include "peer_links.h"
 #include "raft_node.h"
 #include "server.h"
 #include "topology_store.h"
@@ -390,6 +391,25 @@ static int master_index(const topology *t, int shard)
     return ts->node_count > 0 ? 0 : -1; /* the master hint */
 }
 
+/* Nodes this node cannot reach over its peer link are shown failed (Redis's "fail"
+ * flag, left out of CLUSTER SLOTS as replicas). Not this shard's master while Raft knows
+ * one: Raft's own traffic is the better witness for it. */
+static void flag_unreachable(topology_view *v)
+{
+    for (int i = 0; i < v->shard_count; i++) {
+        topo_shard *sh = &v->shards[i];
+        for (int k = 0; k < sh->node_count; k++) {
+            topo_node *n = &sh->nodes[k];
+            if (n->flags & (TOPO_NODE_MYSELF | TOPO_NODE_FAIL))
+                continue;
+            if (i == v->my_shard && (n->flags & TOPO_NODE_MASTER) && raft_node_leader_id() != 0)
+                continue;
+            if (peer_links_node_unreachable(n->id))
+                n->flags |= TOPO_NODE_FAIL;
+        }
+    }
+}
+
 void topology_view_build(topology_view *v, server *s)
 {
     topo_shard own;
@@ -405,6 +425,7 @@ void topology_view_build(topology_view *v, server *s)
             if (v->shards[0].nodes[i].flags & TOPO_NODE_MYSELF)
                 v->my_node = i;
         v->current_epoch = own.config_epoch;
+        flag_unreachable(v);
         return;
     }
     int my = topology_store_my_shard();
@@ -415,6 +436,7 @@ void topology_view_build(topology_view *v, server *s)
     rd_free(masters);
     rd_free(own.nodes); /* NULL once moved into the view */
     rd_free(own.ranges);
+    flag_unreachable(v);
 }
 
 /* ---- CLUSTER SLOTS ----------------------------------------------------------------------- */

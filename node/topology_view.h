@@ -52,7 +52,7 @@ struct server;
 enum topo_node_flags {
     TOPO_NODE_MYSELF = 1u << 0,
     TOPO_NODE_MASTER = 1u << 1,
-    TOPO_NODE_FAIL = 1u << 2,       /* known to be down (the last leader, while none is known) */
+    TOPO_NODE_FAIL = 1u << 2,       /* down: the last leader while none is known, or a peer unreachable (peer_links) */
     TOPO_NODE_NOFAILOVER = 1u << 3, /* cannot become master (Raft standby) */
     TOPO_NODE_REMOTE = 1u << 4,     /* another shard's node, known from the topology only:
                                        offset unknown (0), still listed as a replica */

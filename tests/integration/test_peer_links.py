@@ -218,6 +218,34 @@ class LeaderAnnouncements(TwoShards):
                     break
         self.assertFalse([l for l in seen if "CLUSTERBUS" in l.upper()], seen)
 
+    def test_unreachable_node_is_flagged_failed(self):
+        """A node that cannot be reached over its peer link is shown "fail" in CLUSTER
+        NODES and left out of CLUSTER SLOTS (as Redis leaves out failed replicas); back
+        to normal once it returns."""
+        b_follower = [n for n in self.b.nodes if n is not self.b.leader()][0]
+        fid = self.ids[b_follower]
+        watcher = self.a.nodes[0]
+
+        def flags():
+            for line in text(call(watcher, "CLUSTER", "NODES")).splitlines():
+                f = line.split(" ")
+                if f[0] == fid:
+                    return f[2].split(","), f[7]
+            return None
+
+        def in_slots():
+            return any(text(nd[2]) == fid for r in call(watcher, "CLUSTER", "SLOTS") for nd in r[2:])
+
+        self.assertTrue(wait_until(lambda: flags() == (["slave"], "connected") and in_slots(), LEARN_WAIT, 0.05),
+                        (flags(), in_slots()))
+        self.b.kill(b_follower)
+        self.assertTrue(wait_until(lambda: flags() == (["slave", "fail"], "disconnected") and not in_slots(),
+                                   LEARN_WAIT, 0.05), (flags(), in_slots()))
+        self.assertEqual(text(call(watcher, "CLUSTER", "INFO")).split("\r\n")[0], "cluster_state:ok")
+        self.b.restart(b_follower)
+        self.assertTrue(wait_until(lambda: flags() == (["slave"], "connected") and in_slots(), LEARN_WAIT, 0.05),
+                        (flags(), in_slots()))
+
     def test_links_reconnect_after_restart(self):
         b_leader = self.b.leader()
         victim = [n for n in self.a.nodes if n is not self.a.leader()][0]
