@@ -536,6 +536,7 @@ static const directive directives[] = {
     NUM("raft-log-max-memory", CT_ULL, CF_MEMORY, raft_log_max_memory, 0, 0, "32mb"),
     NUM("raft-max-inflight", CT_INT, CF_IMMUTABLE, raft_max_inflight, 1, 1 << 20, "1024"),
     NUM("raft-segment-size", CT_ULL, CF_IMMUTABLE | CF_MEMORY, raft_segment_size, 0, 0, "8mb"),
+    BOOL("raft-read-lease", 0, raft_read_lease, "no"),
 };
 
 #define NDIRECTIVES ((int)(sizeof directives / sizeof directives[0]))

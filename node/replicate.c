@@ -25,6 +25,7 @@
 
 #include <raft.h>
 #include <string.h>
+#include <uv.h>
 
 #include "client.h"
 #include "command.h"
@@ -55,6 +56,8 @@ typedef struct round {
     uint64_t *waiters;         /* client ids blocked on this round */
     uint32_t nwaiters, waiters_cap;
     int applied;
+    uint64_t proposed_us;      /* monotonic time just before raft_apply (read lease) */
+    uint64_t lease_gen;        /* R.lease_gen when proposed */
     struct round *next;        /* proposed FIFO */
 } round;
 
@@ -66,6 +69,10 @@ static struct {
     int inflight;
     int held;
     size_t pending_bytes;      /* sum of bytes over the building and proposed rounds */
+    /* Read lease (raft-read-lease yes): reads skip the fence until lease_until_us.
+     * lease_gen voids rounds proposed before a revocation; no lease before
+     * lease_blocked_until_us (after a leadership transfer attempt). */
+    uint64_t lease_until_us, lease_gen, lease_blocked_until_us;
 } R;
 
 /* ---- rounds -------------------------------------------------------------------------- */
@@ -231,6 +238,8 @@ void replicate_flush(server *s)
     } else {
         log_entry_builder_reset(&R.batch);
     }
+    r->proposed_us = uv_hrtime() / 1000; /* before anything is sent: see lease_extend */
+    r->lease_gen = R.lease_gen;
     rc = raft_apply(raft, &r->req, &buf, 1, on_apply_done);
     if (rc != 0) {
         /* Never appended: raft did not take the buffer. */
@@ -267,8 +276,62 @@ int replicate_propose_internal(server *s, uint32_t flags, int dbid, int argc, co
     return 0;
 }
 
+/* ---- read lease ---------------------------------------------------------------------- *
+ *
+ * With raft-read-lease yes the leader answers reads without a fence while it holds a
+ * lease: for lease_ms after proposing an entry that then committed. Why that is safe
+ * with libraft 0.22: the entry was sent after proposed_us, so every member of the
+ * majority that stored it heard from this leader after that time, and a server that
+ * knows a leader (a follower until its election timer fires, at least
+ * raft-election-timeout after the last contact; the leader itself, always) rejects
+ * vote and pre-vote requests. Any other leader needs one of those votes, so none can
+ * exist before proposed_us + election timeout; lease_ms is 80% of it, leaving room for
+ * clocks that run up to 20% apart. Single-server membership changes keep old and new
+ * majorities overlapping. The one exception is a leadership transfer (TimeoutNow: the
+ * target's requests carry disrupt_leader and are granted at once), so holding for a
+ * transfer revokes the lease and none is taken again for two election timeouts after
+ * it. Off by default: the default proves leadership with a round for every read
+ * batch, which assumes nothing about clocks. */
+
+static uint64_t lease_ms(const server *s)
+{
+    return (uint64_t)s->cfg.raft_election_timeout * 8 / 10;
+}
+
+static void lease_revoke(void)
+{
+    R.lease_until_us = 0;
+    R.lease_gen++;
+}
+
+/* A round this leader proposed was applied: it committed. */
+static void lease_extend(const server *s, const round *r)
+{
+    if (!s->cfg.raft_read_lease || r->lease_gen != R.lease_gen || R.held)
+        return;
+    if (r->proposed_us < R.lease_blocked_until_us)
+        return;
+    uint64_t until = r->proposed_us + lease_ms(s) * 1000;
+    if (until > R.lease_until_us)
+        R.lease_until_us = until;
+}
+
+static int lease_valid(const server *s)
+{
+    if (!s->cfg.raft_read_lease || R.held || R.lease_until_us == 0)
+        return 0;
+    return uv_hrtime() / 1000 < R.lease_until_us;
+}
+
 void replicate_hold(int on)
 {
+    if (on) {
+        lease_revoke();
+    } else if (R.held) {
+        /* The transfer is over (done or failed): its target may still be collecting
+         * disrupting votes for a while; take no lease from rounds proposed meanwhile. */
+        R.lease_blocked_until_us = uv_hrtime() / 1000 + 2 * (uint64_t)R.srv->cfg.raft_election_timeout * 1000;
+    }
     R.held = on;
 }
 
@@ -334,7 +397,7 @@ int replicate_route(client *c, command *cmd, int argc, rd_arg *argv, resp_writer
             c->pending_writes++;
             return REPL_ROUTE_QUEUED;
         }
-        if (c->pending_writes > 0 || (is_read && !c->fenced && !sole_member())) {
+        if (c->pending_writes > 0 || (is_read && !c->fenced && !sole_member() && !lease_valid(c->srv))) {
             replicate_defer(c);
             return REPL_ROUTE_DEFERRED;
         }
@@ -360,6 +423,7 @@ int replicate_route(client *c, command *cmd, int argc, rd_arg *argv, resp_writer
 
 void replicate_role_changed(server *s, int was_leader, int is_leader)
 {
+    lease_revoke(); /* a new term needs its own committed round first */
     if (was_leader && !is_leader) {
         /* As a demoted Redis master: clients re-resolve the leader. Pub/sub and MONITOR
          * connections carry no keyspace state and stay. */
@@ -560,6 +624,8 @@ int replicate_fsm_apply(struct raft_fsm *fsm, const struct raft_buffer *buf, voi
         return 0;
 done:
     mine->applied = 1;
+    if (raft_node_is_leader())
+        lease_extend(s, mine);
     round_release_bytes(mine);
     fifo_remove(mine);
     R.inflight--;

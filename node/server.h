@@ -104,6 +104,7 @@ typedef struct server_config {
     unsigned long long raft_log_max_memory; /* bytes of log kept in memory (0 = no cap) */
     int raft_max_inflight;
     unsigned long long raft_segment_size;
+    int raft_read_lease;           /* reads skip the fence while a lease holds (replicate.c) */
 } server_config;
 
 typedef struct slowlog_entry {
