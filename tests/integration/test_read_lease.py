@@ -74,11 +74,13 @@ class LeaseOnCluster(ShardTestCase):
         followers = self.shard.followers(leader)
         with Client(leader.port) as c:
             self.assertEqual(c.call("SET", "k", "before"), b"OK")
+            election_ms = int(c.call("CONFIG", "GET", "raft-election-timeout")[1])
         for f in followers:
             self.shard.pause(f)
         try:
-            # Past the lease (320 ms at the default 400 ms election timeout), with room.
-            time.sleep(1.0)
+            # Past the lease (80% of the election timeout: 320 ms at the default 400 ms,
+            # longer in the sanitizer build's slower settings), with room to spare.
+            time.sleep(election_ms * 0.8 / 1000 + 0.4)
             answered = role = None
             try:
                 with Client(leader.port, timeout=3.0) as c:
