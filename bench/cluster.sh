@@ -56,18 +56,6 @@ NODE_BIN=$(cd "$BUILD" 2>/dev/null && pwd)/bin/redraft-node || true
 [ -x "$NODE_BIN" ] || die "no redraft-node in $BUILD/bin (run \`make build\`)"
 
 TMP=$(mktemp -d "$DISK_DIR/redraft-bench-cluster.XXXXXX")
-PIDS=()          # redis-server processes we started
-LC_DIRS=()       # local-cluster dirs we started
-
-stop_all() {
-  local d p
-  for d in ${LC_DIRS[@]+"${LC_DIRS[@]}"}; do
-    [ -f "$d/pids" ] && python3 "$LC" stop --dir "$d" >/dev/null 2>&1 || true
-  done
-  LC_DIRS=()
-  for p in ${PIDS[@]+"${PIDS[@]}"}; do stop_pid "$p"; done
-  PIDS=()
-}
 cleanup() {
   stop_all
   rm -rf "$TMP"

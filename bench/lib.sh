@@ -103,3 +103,18 @@ bench_one() {
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 max() { awk -v a="${1:-0}" -v b="$2" 'BEGIN { print (b + 0 > a + 0) ? b : a }'; }
+
+# What a benchmark started, for stop_all (by PID only, never by name): redis-server
+# PIDs in PIDS, scripts/local-cluster data dirs in LC_DIRS (the caller sets LC to the
+# launcher's path).
+PIDS=()
+LC_DIRS=()
+stop_all() {
+  local d p
+  for d in ${LC_DIRS[@]+"${LC_DIRS[@]}"}; do
+    [ -f "$d/pids" ] && python3 "$LC" stop --dir "$d" >/dev/null 2>&1 || true
+  done
+  LC_DIRS=()
+  for p in ${PIDS[@]+"${PIDS[@]}"}; do stop_pid "$p"; done
+  PIDS=()
+}

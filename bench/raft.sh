@@ -59,18 +59,6 @@ NODE_BIN=$(cd "$BUILD" 2>/dev/null && pwd)/bin/redraft-node || true
 TMP=$(mktemp -d "$DISK_DIR/redraft-bench-raft.XXXXXX")
 SHM=""
 if [ -d /dev/shm ] && [ -w /dev/shm ]; then SHM=$(mktemp -d /dev/shm/redraft-bench-raft.XXXXXX); fi
-PIDS=()          # redis-server processes we started
-SHARD_DIRS=()    # local-cluster dirs we started
-
-stop_all() {
-  local d p
-  for d in ${SHARD_DIRS[@]+"${SHARD_DIRS[@]}"}; do
-    [ -f "$d/pids" ] && python3 "$LC" stop --dir "$d" >/dev/null 2>&1 || true
-  done
-  SHARD_DIRS=()
-  for p in ${PIDS[@]+"${PIDS[@]}"}; do stop_pid "$p"; done
-  PIDS=()
-}
 cleanup() {
   stop_all
   rm -rf "$TMP"
@@ -127,7 +115,7 @@ start_system() {
       fi
       rm -rf "$dir"; mkdir -p "$dir"
       base=$(free_port_range 3)
-      SHARD_DIRS+=("$dir")
+      LC_DIRS+=("$dir")
       # shellcheck disable=SC2086  # EXTRA_ARGS is a list of flags
       if ! python3 "$LC" start --standalone --replicas 3 --base-port "$base" --dir "$dir" \
              --bin "$NODE_BIN" -- --save '' $EXTRA_ARGS >"$dir/start.out" 2>&1; then
@@ -159,7 +147,7 @@ start_system() {
 alive_check() {  # every process of the system under test still runs
   local p d
   for p in ${PIDS[@]+"${PIDS[@]}"}; do kill -0 "$p" 2>/dev/null || die "a redis-server (pid $p) died"; done
-  for d in ${SHARD_DIRS[@]+"${SHARD_DIRS[@]}"}; do
+  for d in ${LC_DIRS[@]+"${LC_DIRS[@]}"}; do
     python3 "$LC" status --dir "$d" >/dev/null 2>&1 || { python3 "$LC" status --dir "$d" >&2 || true; die "a redraft-node died (logs in $d/node-*/node.log)"; }
   done
 }
