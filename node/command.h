@@ -79,6 +79,11 @@ int command_table_count(void);
  * numkeys argument); returns the count written to keys. A malformed numkeys gives only
  * the legacy keys (the command itself then replies its error). */
 int command_get_keys(const command *cmd, const rd_arg *argv, int argc, int *keys, int max);
+/* How the data path treats cmd: a write goes through the log; a read (CMD_READONLY on
+ * the command or its container) needs a current leader; anything else (connection,
+ * pub/sub, admin) runs where it arrives. */
+enum command_access { COMMAND_OTHER = 0, COMMAND_READ = 1, COMMAND_WRITE = 2 };
+int command_access_of(const command *cmd);
 /* Does argc satisfy cmd->arity? */
 int command_arity_ok(const command *cmd, int argc);
 

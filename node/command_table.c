@@ -471,6 +471,14 @@ int command_table_count(void)
     return table_count;
 }
 
+int command_access_of(const command *cmd)
+{
+    if (cmd->flags & CMD_WRITE)
+        return COMMAND_WRITE;
+    uint32_t top_flags = cmd->flags | (cmd->parent ? cmd->parent->flags : 0);
+    return (top_flags & CMD_READONLY) ? COMMAND_READ : COMMAND_OTHER;
+}
+
 int command_arity_ok(const command *cmd, int argc)
 {
     return cmd->arity >= 0 ? argc == cmd->arity : argc >= -cmd->arity;

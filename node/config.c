@@ -25,6 +25,8 @@
 #include "auth.h"
 #include "bytebuf.h"
 #include "config.h"
+
+#include "fsutil.h"
 #include "mem.h"
 #include "resp_parser.h"
 #include "strutil.h"
@@ -1320,59 +1322,9 @@ static int write_atomically(const char *path, const bytebuf *content, char **err
         umask(mask);
         mode = 0644 & ~mask;
     }
-    size_t plen = strlen(path);
-    char *tmp = rd_malloc(plen + 16);
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp-XXXXXX", 12);
-    int fd = mkstemp(tmp);
-    int saved = 0;
-    if (fd < 0) {
-        saved = errno;
-        goto fail;
-    }
-    size_t off = 0;
-    while (off < content->len) {
-        ssize_t n = write(fd, content->data + off, content->len - off);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            saved = errno;
-            goto fail_fd;
-        }
-        off += (size_t)n;
-    }
-    if (fchmod(fd, mode) != 0 || fsync(fd) != 0) {
-        saved = errno;
-        goto fail_fd;
-    }
-    if (close(fd) != 0) {
-        fd = -1;
-        saved = errno;
-        goto fail_unlink;
-    }
-    fd = -1;
-    if (rename(tmp, path) != 0) {
-        saved = errno;
-        goto fail_unlink;
-    }
-    /* make the rename itself durable (best effort, as Redis's fsyncFileDir) */
-    char *slash = strrchr(tmp, '/');
-    if (slash) {
-        *(slash == tmp ? slash + 1 : slash) = '\0';
-        int dfd = open(tmp, O_RDONLY | O_DIRECTORY);
-        if (dfd >= 0) {
-            (void)fsync(dfd);
-            close(dfd);
-        }
-    }
-    rd_free(tmp);
-    return 0;
-fail_fd:
-    close(fd);
-fail_unlink:
-    unlink(tmp);
-fail:
-    rd_free(tmp);
+    if (fs_write_file_atomic(path, content->data, content->len, (unsigned)mode) == 0)
+        return 0;
+    int saved = errno;
     {
         bytebuf b;
         bytebuf_init(&b);

@@ -5,7 +5,9 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int fs_sync_dir(const char *dir)
@@ -34,14 +36,14 @@ static void dir_of(const char *path, char *out, size_t cap)
     snprintf(out, cap, "%.*s", (int)n, path);
 }
 
-int fs_write_file_atomic(const char *path, const char *data, size_t len)
+int fs_write_file_atomic(const char *path, const char *data, size_t len, unsigned mode)
 {
     char tmp[PATH_MAX];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
+    if (snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path) >= (int)sizeof tmp) {
         errno = ENAMETOOLONG;
         return -1;
     }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int fd = mkstemp(tmp);
     if (fd < 0)
         return -1;
     int ok = 1, e = 0;
@@ -57,7 +59,7 @@ int fs_write_file_atomic(const char *path, const char *data, size_t len)
         }
         off += (size_t)n;
     }
-    if (ok && fsync(fd) != 0) {
+    if (ok && (fchmod(fd, (mode_t)mode) != 0 || fsync(fd) != 0)) {
         ok = 0;
         e = errno;
     }

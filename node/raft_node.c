@@ -341,7 +341,7 @@ static int write_identity(void)
                      "# redraft node identity: written once, never edit (Raft state depends on it)\n"
                      "node-id %s\nraft-id %llu\n",
                      N.node_id, (unsigned long long)N.id);
-    return fs_write_file_atomic(NODE_ID_FILE, buf, (size_t)n);
+    return fs_write_file_atomic(NODE_ID_FILE, buf, (size_t)n, 0644);
 }
 
 static int valid_hex40(const char *p)
@@ -1778,7 +1778,7 @@ void cmd_raft_removed(exec_ctx *c)
     }
     char buf[64];
     int n = snprintf(buf, sizeof buf, "%llu\n", id);
-    if (fs_write_file_atomic(REMOVED_FILE, buf, (size_t)n) != 0)
+    if (fs_write_file_atomic(REMOVED_FILE, buf, (size_t)n, 0644) != 0)
         server_log(LL_WARNING, "Can't write '%s': %s (the removal is not remembered across a restart)",
                    REMOVED_FILE, strerror(errno));
     N.removed = 1;

@@ -374,9 +374,8 @@ static int sole_member(void)
 
 int replicate_route(client *c, command *cmd, int argc, rd_arg *argv, resp_writer *w)
 {
-    uint32_t top_flags = cmd->flags | (cmd->parent ? cmd->parent->flags : 0);
-    int is_write = (cmd->flags & CMD_WRITE) != 0;
-    int is_read = !is_write && (top_flags & CMD_READONLY) != 0;
+    int access = command_access_of(cmd);
+    int is_write = access == COMMAND_WRITE, is_read = access == COMMAND_READ;
 
     if (!raft_node_raft())
         return REPL_ROUTE_RUN; /* no Raft instance (unit tests): run it here */

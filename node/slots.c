@@ -214,9 +214,8 @@ static const char *own_shard(const client *c, const command *cmd, unsigned slot,
 {
     if (!raft_node_raft() || raft_node_is_leader())
         return NULL;
-    int is_write = (cmd->flags & CMD_WRITE) != 0;
-    uint32_t top_flags = cmd->flags | (cmd->parent ? cmd->parent->flags : 0);
-    int is_read = !is_write && (top_flags & CMD_READONLY) != 0;
+    int access = command_access_of(cmd);
+    int is_write = access == COMMAND_WRITE, is_read = access == COMMAND_READ;
     /* Not (or no longer) in a configuration: nothing here is current. */
     if (raft_node_state() == RAFT_NODE_UNAVAILABLE && (is_write || is_read))
         return ERR_DOWN;
@@ -244,15 +243,6 @@ static int key_present(server *s, const rd_arg *key)
     ctx.db = &s->dbs[0];
     ctx.now_ms = server_loop_wall_ms(s);
     return keyspace_peek(&ctx, key->ptr, key->len) != NULL;
-}
-
-/* The index of the shard with this id in the current topology, or -1. */
-static int shard_by_id(const char *id)
-{
-    for (int i = 0; cur.t && i < cur.t->shard_count; i++)
-        if (strcmp(cur.t->shards[i].id, id) == 0)
-            return i;
-    return -1;
 }
 
 /* getNodeByQuery for one command whose key positions are keys[0..n). */
@@ -297,7 +287,7 @@ static const char *route(server *s, const client *c, const command *cmd, const r
     if (migrating && missing) {
         if (present)
             return ERR_TRYAGAIN; /* some keys already moved: the client retries */
-        return to_shard("ASK", slot, shard_by_id(peers[mig_peer[slot]]));
+        return to_shard("ASK", slot, cur.t ? topology_find_shard(cur.t, peers[mig_peer[slot]]) : -1);
     }
     if (importing && (c->flags & CLIENT_ASKING)) {
         if (multiple && missing)

@@ -167,7 +167,7 @@ int topology_store_set(struct server *s, const char *text, size_t len, char *err
         bytebuf_free(&enc);
         return rc;
     }
-    if (fs_write_file_atomic(TOPOLOGY_FILE, enc.data, enc.len) != 0) {
+    if (fs_write_file_atomic(TOPOLOGY_FILE, enc.data, enc.len, 0644) != 0) {
         snprintf(err, errlen, "ERR failed to persist the topology: %s", strerror(errno));
         server_log(LL_WARNING, "Failed to write the topology file: %s", strerror(errno));
         topology_free(nt);
