@@ -112,21 +112,28 @@ function keysInRange(prefix, range, count) {
 }
 
 // SET then GET `n` keys spread over the slots; reports how many came back right and how
-// many distinct slots they used.
+// many distinct slots they used. The counter is zero-padded to a fixed width: CRC16 is
+// affine, so same-length keys that differ in a few digits land in distinct slots
+// whatever the prefix (with mixed lengths, some prefixes, i.e. some PIDs, collide).
+function manyKey(prefix, i) {
+  return `${prefix}${String(i).padStart(6, '0')}`;
+}
+
 async function manyKeys(setFn, getFn, prefix, n) {
   const slots = new Set();
   let setOk = 0;
   let getOk = 0;
   const bad = [];
+  const key = (i) => manyKey(prefix, i);
   for (let i = 0; i < n; i++) {
-    const k = `${prefix}${i}`;
+    const k = key(i);
     slots.add(keySlot(k));
     if ((await setFn(k, `v${i}`)) === 'OK') setOk++;
   }
   for (let i = 0; i < n; i++) {
-    const v = await getFn(`${prefix}${i}`);
+    const v = await getFn(key(i));
     if (v === `v${i}`) getOk++;
-    else if (bad.length < 5) bad.push([`${prefix}${i}`, plain(v)]);
+    else if (bad.length < 5) bad.push([key(i), plain(v)]);
   }
   return { count: n, set_ok: setOk, get_ok: getOk, slots: slots.size, bad };
 }
@@ -176,7 +183,7 @@ async function opsIoredis(ranges) {
   });
   await step(out, 'del', async () => {
     let n = 0;
-    for (let i = 0; i < 300; i++) n += await c.del(`${p}k${i}`);
+    for (let i = 0; i < 300; i++) n += await c.del(manyKey(`${p}k`, i));
     return n;
   });
   await step(out, 'quit', () => c.quit());
@@ -222,7 +229,7 @@ async function opsNodeRedis() {
   });
   await step(out, 'del', async () => {
     let n = 0;
-    for (let i = 0; i < 300; i++) n += await c.del(`${p}k${i}`);
+    for (let i = 0; i < 300; i++) n += await c.del(manyKey(`${p}k`, i));
     for (let i = 0; i < 500; i++) n += await c.del(`${p}c${i}`);
     return n;
   });
