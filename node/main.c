@@ -8,25 +8,21 @@
  * finally the listeners and the loop. Shutdown (SIGTERM, SIGINT, SHUTDOWN) makes
  * uv_run return; everything is then freed so sanitizers see a clean exit. */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "command.h"
 #include "config.h"
-#include "hash.h"
 #include "info.h"
 #include "mem.h"
 #include "peer_links.h"
+#include "process.h"
 #include "raft_node.h"
 #include "replicate.h"
 #include "server.h"
-#include "slot_index.h"
 #include "topology_store.h"
 #include "types.h"
 
@@ -44,47 +40,6 @@ static void usage(void)
             "       ./redraft-node /etc/redraft/7000.conf\n"
             "       ./redraft-node --port 7777\n"
             "       ./redraft-node /etc/myredraft.conf --loglevel verbose\n");
-}
-
-static uint64_t random_u64(void)
-{
-    uint64_t v;
-    randombytes_buf(&v, sizeof v);
-    return v;
-}
-
-/* mkdir -p */
-static int make_dirs(const char *path)
-{
-    size_t len = strlen(path);
-    char *buf = rd_strndup(path, len);
-    int rc = 0;
-    for (size_t i = 1; i <= len && rc == 0; i++) {
-        if (buf[i] != '/' && buf[i] != '\0')
-            continue;
-        char saved = buf[i];
-        buf[i] = '\0';
-        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-            rc = -1;
-        buf[i] = saved;
-    }
-    rd_free(buf);
-    return rc;
-}
-
-static int enter_dir(const char *dir)
-{
-    if (!dir || !dir[0])
-        return 0;
-    if (make_dirs(dir) != 0) {
-        server_log(LL_WARNING, "Can't create the directory '%s': %s", dir, strerror(errno));
-        return -1;
-    }
-    if (chdir(dir) != 0) {
-        server_log(LL_WARNING, "Can't chdir to '%s': %s", dir, strerror(errno));
-        return -1;
-    }
-    return 0;
 }
 
 /* Raises the open-files limit to what maxclients needs, or lowers maxclients to what
@@ -125,38 +80,6 @@ static void adjust_open_files_limit(server_config *cfg)
     cfg->maxclients = allowed;
 }
 
-static int daemonize(void)
-{
-    pid_t pid = fork();
-    if (pid < 0)
-        return -1;
-    if (pid > 0)
-        _exit(0); /* the parent */
-    setsid();
-    int fd = open("/dev/null", O_RDWR, 0);
-    if (fd >= 0) {
-        dup2(fd, STDIN_FILENO);
-        dup2(fd, STDOUT_FILENO);
-        dup2(fd, STDERR_FILENO);
-        if (fd > STDERR_FILENO)
-            close(fd);
-    }
-    return 0;
-}
-
-static void write_pidfile(const server_config *cfg)
-{
-    if (!cfg->pidfile || !cfg->pidfile[0])
-        return;
-    FILE *fp = fopen(cfg->pidfile, "w");
-    if (!fp) {
-        server_log(LL_WARNING, "Failed to write PID file: %s", strerror(errno));
-        return;
-    }
-    fprintf(fp, "%d\n", (int)getpid());
-    fclose(fp);
-}
-
 int main(int argc, char **argv)
 {
     server *s = &g_server;
@@ -170,15 +93,10 @@ int main(int argc, char **argv)
         usage();
         return 0;
     }
-    if (sodium_init() < 0) {
+    if (process_init_randomness(s) != 0) {
         fprintf(stderr, "redraft-node: libsodium initialisation failed\n");
         return 1;
     }
-    rd_hash_set_seed(random_u64());
-    unsigned char id[20];
-    randombytes_buf(id, sizeof id);
-    sodium_bin2hex(s->run_id, sizeof s->run_id, id, sizeof id);
-    prng_seed(&s->rng, random_u64());
 
     config_defaults(&s->cfg);
     char *err = NULL;
@@ -191,22 +109,12 @@ int main(int argc, char **argv)
         config_free(&s->cfg);
         return 1;
     }
-    if (s->cfg.daemonize && daemonize() != 0) {
+    if (s->cfg.daemonize && process_daemonize() != 0) {
         fprintf(stderr, "redraft-node: fork failed: %s\n", strerror(errno));
         config_free(&s->cfg);
         return 1;
     }
-    if (s->cfg.databases < 1 || s->cfg.databases > SERVER_DBNUM_MAX) {
-        server_log(LL_WARNING, "databases %d is out of range, using %d", s->cfg.databases,
-                   SERVER_DBNUM_MAX);
-        s->cfg.databases = SERVER_DBNUM_MAX;
-    }
-    for (int i = 0; i < SERVER_DBNUM_MAX; i++)
-        db_init(&s->dbs[i], i);
-    slot_index_init(s); /* cluster mode: index db 0 by hash slot from here on */
-    s->start_ms = server_wall_ms();
-    s->last_entry_ms = 0;
-    s->next_client_id = 1;
+    process_init_databases(s);
 
     server_log(LL_NOTICE, "oO0OoO0OoO0Oo redraft is starting oO0OoO0OoO0Oo");
     server_log(LL_NOTICE, "redraft version=%s (redis %s), pid=%d, just started", REDRAFT_VERSION,
@@ -216,7 +124,7 @@ int main(int argc, char **argv)
     else
         server_log(LL_NOTICE, "No config file specified, using the default config.");
 
-    if (enter_dir(s->cfg.dir) != 0) {
+    if (process_enter_dir(s->cfg.dir) != 0) {
         server_free(s);
         return 1;
     }
@@ -235,7 +143,7 @@ int main(int argc, char **argv)
         return 1;
     }
     peer_links_start(s);
-    write_pidfile(&s->cfg);
+    process_write_pidfile(&s->cfg);
     server_log(LL_NOTICE, "Server initialized");
     server_log(LL_NOTICE, "Ready to accept connections tcp");
 
