@@ -34,6 +34,8 @@ enum command_flags {
     CMD_RANDOM = 1u << 17,      /* reply is nondeterministic (COMMAND INFO nondeterministic_output) */
     CMD_SORT_FOR_SCRIPT = 1u << 18,
     CMD_NO_MANDATORY_KEYS = 1u << 19,
+    CMD_SENTINEL = 1u << 20,      /* accepted from clients in sentinel mode too */
+    CMD_ONLY_SENTINEL = 1u << 21, /* exists only in sentinel mode (SENTINEL) */
 };
 
 typedef struct command_stats {
@@ -72,7 +74,9 @@ command *command_lookup_name(const char *name, size_t len);
  * and argv[1] names one. Returns NULL if unknown; *unknown_sub is set when argv[0] is a
  * container and argv[1] is not one of its subcommands. */
 command *command_lookup(const rd_arg *argv, int argc, int *unknown_sub);
-/* Iteration over top-level commands (COMMAND, INFO commandstats). */
+/* Iteration over top-level commands (COMMAND, INFO commandstats): in sentinel mode
+ * (g_server.sentinel_mode when command_table_init ran) only the sentinel's commands,
+ * otherwise every command but the sentinel-only ones. */
 command *command_table_at(int i); /* NULL past the end */
 int command_table_count(void);
 /* Key positions of argv for cmd (legacy first/last/step spec, plus the keys counted by a

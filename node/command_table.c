@@ -10,6 +10,7 @@
 
 #include "command.h"
 #include "commands.h"
+#include "server.h"
 #include "strutil.h"
 
 #define W CMD_WRITE
@@ -23,6 +24,7 @@
 #define NA CMD_NO_AUTH
 #define CX CMD_CONNECTION
 #define RND CMD_RANDOM
+#define SN CMD_SENTINEL
 #define END {NULL, NULL, 0, 0, NULL, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, "", NULL, {0, 0, 0, 0}, 0}
 #define C(name, proc, arity, flags, acl, fk, lk, ks, group, since, summary, cplx) \
     {name, proc, arity, flags, acl, fk, lk, ks, group, since, summary, cplx, NULL, "", NULL, {0, 0, 0, 0}, 0}
@@ -155,29 +157,60 @@ static command pubsub_subcommands[] = {
 
 /* @subtables@ (container commands' subcommand tables go above this line) */
 
+/* SENTINEL: only in sentinel mode (redraft-sentinel). Its implementation is in
+ * sentinel/sentinel_cmds.c, linked only into that binary: a weak reference here. */
+extern void cmd_sentinel(exec_ctx *c) __attribute__((weak));
+#define SNT(name, arity, summary) \
+    C(name, cmd_sentinel, arity, A | L | S | CX | CMD_ONLY_SENTINEL, "@admin @slow @dangerous", 0, 0, 0, "sentinel", "2.8.4", summary, "O(N)")
+
+static command sentinel_subcommands[] = {
+    SNT("ckquorum", 3, "Checks for a Redis Sentinel quorum."),
+    SNT("config", -3, "Configures Redis Sentinel."),
+    SNT("debug", -2, "Lists or updates the current configurable parameters of Redis Sentinel."),
+    SNT("failover", 3, "Forces a Redis Sentinel failover."),
+    SNT("flushconfig", 2, "Rewrites the Redis Sentinel configuration file."),
+    SNT("get-master-addr-by-name", 3, "Returns the port and address of a master Redis instance."),
+    SNT("help", 2, "Returns helpful text about the different subcommands."),
+    SNT("info-cache", -3, "Returns the cached `INFO` replies from the deployment's instances."),
+    SNT("is-master-down-by-addr", 6, "Determines whether a master Redis instance is down."),
+    SNT("master", 3, "Returns the state of a master Redis instance."),
+    SNT("masters", 2, "Returns a list of monitored Redis masters."),
+    SNT("monitor", 6, "Starts monitoring."),
+    SNT("myid", 2, "Returns the Redis Sentinel instance ID."),
+    SNT("pending-scripts", 2, "Returns information about pending scripts for Redis Sentinel."),
+    SNT("remove", 3, "Stops monitoring."),
+    SNT("replicas", 3, "Returns a list of the monitored Redis replicas."),
+    SNT("reset", 3, "Resets Redis masters by name matching a pattern."),
+    SNT("sentinels", 3, "Returns a list of Sentinel instances."),
+    SNT("set", -5, "Changes the configuration of a monitored Redis master."),
+    SNT("simulate-failure", -3, "Simulates failover scenarios."),
+    SNT("slaves", 3, "Returns a list of the monitored replicas."),
+    END,
+};
+
 static command command_table[] = {
     /* connection */
-    C("ping", cmd_ping, -1, F | S | CX, "@fast @connection", 0, 0, 0, "connection", "1.0.0", "Returns the server's liveliness response.", "O(1)"),
+    C("ping", cmd_ping, -1, F | S | CX | SN, "@fast @connection", 0, 0, 0, "connection", "1.0.0", "Returns the server's liveliness response.", "O(1)"),
     C("echo", cmd_echo, 2, F | L | S | CX, "@fast @connection", 0, 0, 0, "connection", "1.0.0", "Returns the given string.", "O(1)"),
-    C("hello", cmd_hello, -1, NS | L | S | F | NA | CX, "@fast @connection", 0, 0, 0, "connection", "6.0.0", "Handshakes with the Redis server.", "O(1)"),
+    C("hello", cmd_hello, -1, NS | L | S | F | NA | CX | SN, "@fast @connection", 0, 0, 0, "connection", "6.0.0", "Handshakes with the Redis server.", "O(1)"),
     C("quit", cmd_quit, -1, NS | L | S | F | NA | CX, "@fast @connection", 0, 0, 0, "connection", "1.0.0", "Closes the connection.", "O(1)"),
     C("reset", cmd_reset, 1, NS | L | S | F | NA | CX, "@fast @connection", 0, 0, 0, "connection", "6.2.0", "Resets the connection.", "O(1)"),
     C("select", cmd_select, 2, L | S | F | CX, "@fast @connection", 0, 0, 0, "connection", "1.0.0", "Changes the selected database.", "O(1)"),
-    C("auth", cmd_auth, -2, NS | L | S | F | NA | CX, "@fast @connection", 0, 0, 0, "connection", "1.0.0", "Authenticates the connection.", "O(N) where N is the number of passwords defined for the user"),
-    CS("client", -2, S | CX, "@slow", "connection", "2.4.0", "A container for client connection commands.", client_subcommands),
+    C("auth", cmd_auth, -2, NS | L | S | F | NA | CX | SN, "@fast @connection", 0, 0, 0, "connection", "1.0.0", "Authenticates the connection.", "O(N) where N is the number of passwords defined for the user"),
+    CS("client", -2, S | CX | SN, "@slow", "connection", "2.4.0", "A container for client connection commands.", client_subcommands),
     /* server */
-    C("info", cmd_info, -1, L | S | CX, "@slow @dangerous", 0, 0, 0, "server", "1.0.0", "Returns information and statistics about the server.", "O(1)"),
+    C("info", cmd_info, -1, L | S | CX | SN, "@slow @dangerous", 0, 0, 0, "server", "1.0.0", "Returns information and statistics about the server.", "O(1)"),
     C("dbsize", cmd_dbsize, 1, R | F, "@keyspace @read @fast", 0, 0, 0, "server", "1.0.0", "Returns the number of keys in the database.", "O(1)"),
     C("flushdb", cmd_flushdb, -1, W, "@keyspace @write @slow @dangerous", 0, 0, 0, "server", "1.0.0", "Removes all keys from the current database.", "O(N) where N is the number of keys in the selected database"),
     C("flushall", cmd_flushall, -1, W, "@keyspace @write @slow @dangerous", 0, 0, 0, "server", "1.0.0", "Removes all keys from all databases.", "O(N) where N is the total number of keys in all databases"),
     C("time", cmd_time, 1, L | S | F | RND | CX, "@fast", 0, 0, 0, "server", "2.6.0", "Returns the server time.", "O(1)"),
-    {"command", cmd_command, -1, L | S | CX, "@slow @connection", 0, 0, 0, "server", "2.8.13", "Returns detailed information about all commands.", "O(N) where N is the total number of Redis commands", command_subcommands, "", NULL, {0, 0, 0, 0}, 0},
+    {"command", cmd_command, -1, L | S | CX | SN, "@slow @connection", 0, 0, 0, "server", "2.8.13", "Returns detailed information about all commands.", "O(N) where N is the total number of Redis commands", command_subcommands, "", NULL, {0, 0, 0, 0}, 0},
     CS("config", -2, CX, "@slow", "server", "2.0.0", "A container for server configuration commands.", config_subcommands),
     CS("slowlog", -2, CX, "@slow", "server", "2.2.12", "A container for slow log commands.", slowlog_subcommands),
     CS("latency", -2, CX, "@slow", "server", "2.8.13", "A container for latency diagnostics commands.", latency_subcommands),
     C("monitor", cmd_monitor, 1, A | NS | L | S | CX, "@admin @slow @dangerous", 0, 0, 0, "server", "1.0.0", "Listens for all requests received by the server in real-time.", "O(1)"),
     CS("memory", -2, CX, "@slow", "server", "4.0.0", "A container for memory diagnostics commands.", memory_subcommands),
-    C("shutdown", cmd_shutdown, -1, A | NS | L | S | CX, "@admin @slow @dangerous", 0, 0, 0, "server", "1.0.0", "Synchronously saves the database(s) to disk and shuts down the Redis server.", "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)"),
+    C("shutdown", cmd_shutdown, -1, A | NS | L | S | CX | SN, "@admin @slow @dangerous", 0, 0, 0, "server", "1.0.0", "Synchronously saves the database(s) to disk and shuts down the Redis server.", "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)"),
     C("lastsave", cmd_lastsave, 1, L | S | F | RND | CX, "@fast @dangerous", 0, 0, 0, "server", "1.0.0", "Returns the Unix timestamp of the last successful save to disk.", "O(1)"),
     /* generic keyspace */
     C("del", cmd_del, -2, W, "@keyspace @write @slow", 1, -1, 1, "generic", "1.0.0", "Deletes one or more keys.", "O(N) where N is the number of keys that will be removed."),
@@ -337,8 +370,11 @@ static command command_table[] = {
     C("sort_ro", cmd_sort_ro, -2, R, "@read @set @sortedset @list @slow @dangerous", 1, 1, 1, "generic", "7.0.0", "Returns the sorted elements of a list, a set, or a sorted set.", "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N)."),
     /* @table:sort@ */
     /* replication and raft (repl_cmds.c, raft_cmds.c) */
-    CS("raft", -2, A | S | CX, "@admin @slow", "server", "0.1.0", "A container for Raft membership commands.", raft_subcommands),
-    C("role", cmd_role, 1, NS | L | S | F | CX, "@admin @fast @dangerous", 0, 0, 0, "server", "2.8.12", "Returns the replication role.", "O(1)"),
+    /* RAFT is accepted by sentinels too: their own group's joins, announcements and
+     * membership changes travel as RAFT commands between their client ports. */
+    CS("raft", -2, A | S | CX | SN, "@admin @slow", "server", "0.1.0", "A container for Raft membership commands.", raft_subcommands),
+    CS("sentinel", -2, A | L | S | CX | CMD_ONLY_SENTINEL, "@admin @slow @dangerous", "sentinel", "2.8.4", "A container for Redis Sentinel commands.", sentinel_subcommands),
+    C("role", cmd_role, 1, NS | L | S | F | CX | SN, "@admin @fast @dangerous", 0, 0, 0, "server", "2.8.12", "Returns the replication role.", "O(1)"),
     C("wait", cmd_wait, 3, NS | CX, "@slow @connection", 0, 0, 0, "generic", "3.0.0", "Blocks until the asynchronous replication of all preceding write commands sent by the connection is completed.", "O(1)"),
     C("readonly", cmd_readonly, 1, L | S | F | CX, "@fast @connection", 0, 0, 0, "cluster", "3.0.0", "Enables read-only queries for a connection to a Redis Cluster replica node.", "O(1)"),
     C("readwrite", cmd_readwrite, 1, L | S | F | CX, "@fast @connection", 0, 0, 0, "cluster", "3.0.0", "Enables read-write queries for a connection to a Reids Cluster replica node.", "O(1)"),
@@ -350,11 +386,11 @@ static command command_table[] = {
     /* @table:cluster@ */
     /* pubsub (pubsub.c): node-local, never in the log. The shard-channel commands list
      * their channels as keys (Redis's not_key key specs) so cluster slot checks apply. */
-    C("subscribe", cmd_subscribe, -2, CMD_PUBSUB | NS | L | S | CX, "@pubsub @slow", 0, 0, 0, "pubsub", "2.0.0", "Listens for messages published to channels.", "O(N) where N is the number of channels to subscribe to."),
-    C("unsubscribe", cmd_unsubscribe, -1, CMD_PUBSUB | NS | L | S | CX, "@pubsub @slow", 0, 0, 0, "pubsub", "2.0.0", "Stops listening to messages posted to channels.", "O(N) where N is the number of clients already subscribed to a channel."),
-    C("psubscribe", cmd_psubscribe, -2, CMD_PUBSUB | NS | L | S | CX, "@pubsub @slow", 0, 0, 0, "pubsub", "2.0.0", "Listens for messages published to channels that match one or more patterns.", "O(N) where N is the number of patterns the client is already subscribed to."),
-    C("punsubscribe", cmd_punsubscribe, -1, CMD_PUBSUB | NS | L | S | CX, "@pubsub @slow", 0, 0, 0, "pubsub", "2.0.0", "Stops listening to messages published to channels that match one or more patterns.", "O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client)."),
-    C("publish", cmd_publish, 3, CMD_PUBSUB | L | S | F | CX, "@pubsub @fast", 0, 0, 0, "pubsub", "2.0.0", "Posts a message to a channel.", "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client)."),
+    C("subscribe", cmd_subscribe, -2, CMD_PUBSUB | NS | L | S | CX | SN, "@pubsub @slow", 0, 0, 0, "pubsub", "2.0.0", "Listens for messages published to channels.", "O(N) where N is the number of channels to subscribe to."),
+    C("unsubscribe", cmd_unsubscribe, -1, CMD_PUBSUB | NS | L | S | CX | SN, "@pubsub @slow", 0, 0, 0, "pubsub", "2.0.0", "Stops listening to messages posted to channels.", "O(N) where N is the number of clients already subscribed to a channel."),
+    C("psubscribe", cmd_psubscribe, -2, CMD_PUBSUB | NS | L | S | CX | SN, "@pubsub @slow", 0, 0, 0, "pubsub", "2.0.0", "Listens for messages published to channels that match one or more patterns.", "O(N) where N is the number of patterns the client is already subscribed to."),
+    C("punsubscribe", cmd_punsubscribe, -1, CMD_PUBSUB | NS | L | S | CX | SN, "@pubsub @slow", 0, 0, 0, "pubsub", "2.0.0", "Stops listening to messages published to channels that match one or more patterns.", "O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client)."),
+    C("publish", cmd_publish, 3, CMD_PUBSUB | L | S | F | CX | SN, "@pubsub @fast", 0, 0, 0, "pubsub", "2.0.0", "Posts a message to a channel.", "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client)."),
     C("ssubscribe", cmd_ssubscribe, -2, CMD_PUBSUB | NS | L | S | CX, "@pubsub @slow", 1, -1, 1, "pubsub", "7.0.0", "Listens for messages published to shard channels.", "O(N) where N is the number of shard channels to subscribe to."),
     C("sunsubscribe", cmd_sunsubscribe, -1, CMD_PUBSUB | NS | L | S | CX, "@pubsub @slow", 1, -1, 1, "pubsub", "7.0.0", "Stops listening to messages posted to shard channels.", "O(N) where N is the number of clients already subscribed to a shard channel."),
     C("spublish", cmd_spublish, 3, CMD_PUBSUB | L | S | F | CX, "@pubsub @fast", 1, 1, 1, "pubsub", "7.0.0", "Post a message to a shard channel", "O(N) where N is the number of clients subscribed to the receiving shard channel."),
@@ -364,6 +400,10 @@ static command command_table[] = {
 };
 
 static int table_count;
+/* The commands COMMAND and INFO list (command_table_at): all but the sentinel-only ones,
+ * or in sentinel mode only the sentinel's. */
+static command *visible[sizeof command_table / sizeof command_table[0]];
+static int visible_count;
 
 /* Open-addressing index of the top-level names (lower case), built once: lookup is on
  * every command's path. */
@@ -419,8 +459,15 @@ void command_table_init(void)
     _Static_assert(sizeof command_table / sizeof command_table[0] * 2 < NAME_INDEX_SIZE,
                    "NAME_INDEX_SIZE too small for the command table");
     memset(name_index, 0, sizeof name_index);
+    visible_count = 0;
     for (int i = 0; i < table_count; i++) {
         command *c = &command_table[i];
+        int sentinel_only = (c->flags & CMD_ONLY_SENTINEL) != 0;
+        if (g_server.sentinel_mode ? (c->flags & (CMD_SENTINEL | CMD_ONLY_SENTINEL)) != 0 : !sentinel_only)
+            visible[visible_count++] = c;
+        /* A node does not know SENTINEL; a sentinel's FSM still finds every command. */
+        if (sentinel_only && !g_server.sentinel_mode)
+            continue;
         uint32_t slot = name_hash(c->name, strlen(c->name)) & (NAME_INDEX_SIZE - 1);
         while (name_index[slot])
             slot = (slot + 1) & (NAME_INDEX_SIZE - 1);
@@ -463,12 +510,12 @@ command *command_lookup(const rd_arg *argv, int argc, int *unknown_sub)
 
 command *command_table_at(int i)
 {
-    return (i >= 0 && i < table_count) ? &command_table[i] : NULL;
+    return (i >= 0 && i < visible_count) ? visible[i] : NULL;
 }
 
 int command_table_count(void)
 {
-    return table_count;
+    return visible_count;
 }
 
 int command_access_of(const command *cmd)

@@ -530,6 +530,7 @@ static const directive directives[] = {
     NUM("raft-id", CT_ULL, CF_IMMUTABLE, raft_id, 0, 0, "0"),
     STR("raft-bootstrap", CF_IMMUTABLE, raft_bootstrap, ""),
     STR("raft-join", CF_IMMUTABLE, raft_join, ""),
+    BOOL("raft-spare", CF_IMMUTABLE, raft_spare, "no"),
     {"masterauth", CT_STRING, CF_SENSITIVE, OFF(masterauth), 0, 0, "", NULL, NULL, NULL, NULL, NULL, NULL},
     NUM("raft-election-timeout", CT_INT, CF_IMMUTABLE, raft_election_timeout, 50, 60000, "400"),
     NUM("raft-heartbeat-timeout", CT_INT, CF_IMMUTABLE, raft_heartbeat_timeout, 5, 60000, "40"),
@@ -813,9 +814,19 @@ static char *msg_dup(const bytebuf *b)
     return rd_strndup(b->data ? b->data : "", b->len);
 }
 
+extern int config_sentinel_directive(int argc, const rd_arg *argv, char **err) __attribute__((weak));
+
 int config_apply(server_config *cfg, int argc, const rd_arg *argv, int at_runtime, char **err)
 {
     *err = NULL;
+    if (!at_runtime && argc >= 2 && rd_strcaseeq(argv[0].ptr, argv[0].len, "sentinel")) {
+        /* Redis Sentinel's own lines (config.h): only the sentinel binary knows them. */
+        if (!g_server.sentinel_mode || !config_sentinel_directive) {
+            *err = cstr_dup("sentinel directive while not in sentinel mode");
+            return -1;
+        }
+        return config_sentinel_directive(argc - 1, argv + 1, err);
+    }
     const directive *d = argc >= 1 ? lookup(argv[0].ptr, argv[0].len) : NULL;
     if (!d) {
         *err = cstr_dup("Bad directive or wrong number of arguments");

@@ -52,6 +52,11 @@ int config_rewrite(const server_config *cfg, char **err);
  * full error reply text ("ERR CONFIG SET failed (possibly related to argument 'x') -
  * ...") appended to err. */
 int config_set_pairs(server_config *cfg, int npairs, const rd_arg *args, bytebuf *err);
+/* `sentinel <words...>` lines (argv = the words after "sentinel"): defined by
+ * redraft-sentinel (sentinel/config.c) and referenced weakly here, so a node without it
+ * answers Redis's "sentinel directive while not in sentinel mode". 0, or -1 with *err
+ * (rd_malloc'd) set to the reason. */
+int config_sentinel_directive(int argc, const rd_arg *argv, char **err);
 /* Is this directive's value a secret (requirepass)? Its CONFIG SET / command-line value
  * must never reach logs, slowlog or MONITOR. */
 int config_is_sensitive(const char *name, size_t len);

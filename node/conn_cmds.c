@@ -179,6 +179,8 @@ void cmd_auth(exec_ctx *c)
 
 static const char *server_mode(void)
 {
+    if (g_server.sentinel_mode)
+        return "sentinel";
     return g_server.cfg.cluster_enabled ? "cluster" : "standalone";
 }
 
@@ -260,7 +262,8 @@ void cmd_hello(exec_ctx *c)
         cl->w.proto = (int)ver;
         c->w->proto = (int)ver;
     }
-    resp_write_map_len(c->w, 7);
+    /* A sentinel has no role: its HELLO map has 6 fields (Redis Sentinel). */
+    resp_write_map_len(c->w, g_server.sentinel_mode ? 6 : 7);
     resp_write_bulk_cstr(c->w, "server");
     resp_write_bulk_cstr(c->w, "redis");
     resp_write_bulk_cstr(c->w, "version");
@@ -271,8 +274,10 @@ void cmd_hello(exec_ctx *c)
     resp_write_int(c->w, (long long)cl->id);
     resp_write_bulk_cstr(c->w, "mode");
     resp_write_bulk_cstr(c->w, server_mode());
-    resp_write_bulk_cstr(c->w, "role");
-    resp_write_bulk_cstr(c->w, server_role());
+    if (!g_server.sentinel_mode) {
+        resp_write_bulk_cstr(c->w, "role");
+        resp_write_bulk_cstr(c->w, server_role());
+    }
     resp_write_bulk_cstr(c->w, "modules");
     resp_write_array_len(c->w, 0);
 }

@@ -73,6 +73,13 @@ static void reply_unknown_command(resp_writer *w, int argc, const rd_arg *argv)
     bytebuf_free(&msg);
 }
 
+/* Commands a client of a sentinel may run (Redis Sentinel's command set). */
+static int sentinel_accepts(const command *cmd)
+{
+    const command *top = cmd->parent ? cmd->parent : cmd;
+    return (top->flags & (CMD_SENTINEL | CMD_ONLY_SENTINEL)) != 0;
+}
+
 /* Commands a RESP2 connection in subscribed mode may run. */
 static int allowed_in_pubsub_context(const command *cmd)
 {
@@ -239,7 +246,7 @@ static const char *precheck(server *s, client *c, command *cmd, int unknown_sub,
     if (!(cmd->flags & CMD_NO_AUTH) && auth_client_needs_auth(&s->cfg, c))
         return "NOAUTH Authentication required.";
     /* Cluster redirection (-MOVED, -CROSSSLOT, ...) comes next in Redis's order. */
-    const char *slot_refusal = slots_check(s, c, cmd, argc, argv);
+    const char *slot_refusal = s->sentinel_mode ? NULL : slots_check(s, c, cmd, argc, argv);
     if (slot_refusal)
         return slot_refusal;
     if ((cmd->flags & CMD_DENYOOM) && s->cfg.maxmemory > 0 &&
@@ -265,6 +272,10 @@ int dispatch_command(client *c, int argc, rd_arg *argv)
 
     int unknown_sub = 0;
     command *cmd = command_lookup(argv, argc, &unknown_sub);
+    if (cmd && s->sentinel_mode && !sentinel_accepts(cmd)) {
+        cmd = NULL; /* a sentinel knows only its own commands (the FSM still runs the rest) */
+        unknown_sub = 0;
+    }
     char errbuf[256];
     const char *refusal = precheck(s, c, cmd, unknown_sub, argc, argv, errbuf, sizeof errbuf);
 

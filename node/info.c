@@ -445,7 +445,7 @@ static void section_server(server *s, bytebuf *o)
                     "config_file:%s\r\n"
                     "io_threads_active:0\r\n",
                     REDIS_COMPAT_VERSION, REDRAFT_VERSION,
-                    s->cfg.cluster_enabled ? "cluster" : "standalone", uts.sysname, uts.release, uts.machine,
+                    s->sentinel_mode ? "sentinel" : s->cfg.cluster_enabled ? "cluster" : "standalone", uts.sysname, uts.release, uts.machine,
                     (int)(sizeof(void *) * 8),
 #if defined(__GNUC__)
                     __GNUC__, __GNUC_MINOR__, __GNUC_PATCHLEVEL__,

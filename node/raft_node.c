@@ -579,6 +579,16 @@ static int bootstrap(void)
         }
         return 0; /* a joining node never bootstraps */
     }
+    if (cfg->raft_spare) {
+        /* A spare waits, with an empty configuration, for a shard's leader (a sentinel's
+         * repair) to RAFT ADD it; bootstrapping a shard of itself would make it useless. */
+        if (has_boot) {
+            server_log(LL_WARNING, "raft-spare and raft-bootstrap are mutually exclusive");
+            return -1;
+        }
+        server_log(LL_NOTICE, "Raft: spare node (raft-spare yes): waiting to be added with RAFT ADD");
+        return 0;
+    }
     struct raft_configuration conf;
     raft_configuration_init(&conf);
     int mine = -1;

@@ -424,16 +424,18 @@ void replicate_role_changed(server *s, int was_leader, int is_leader)
 {
     lease_revoke(); /* a new term needs its own committed round first */
     if (was_leader && !is_leader) {
-        /* As a demoted Redis master: clients re-resolve the leader. Pub/sub and MONITOR
-         * connections carry no keyspace state and stay. */
-        server_log(LL_NOTICE, "Lost Raft leadership: disconnecting clients");
+        server_log(LL_NOTICE, s->sentinel_mode ? "Lost Raft leadership (sentinel group)"
+                                               : "Lost Raft leadership: disconnecting clients");
         if (R.building) {
             round_disconnect_clients(s, R.building);
             round_free(R.building);
             R.building = NULL;
             log_entry_builder_reset(&R.batch);
         }
-        for (client *c = s->clients; c; c = c->next) {
+        /* As a demoted Redis master: clients re-resolve the leader. Pub/sub and MONITOR
+         * connections carry no keyspace state and stay. A sentinel's clients talk to the
+         * sentinel, not to its group's leader: they all stay. */
+        for (client *c = s->clients; c && !s->sentinel_mode; c = c->next) {
             if ((c->flags & (CLIENT_PUBSUB | CLIENT_MONITOR | CLIENT_CLOSING)) || peer_links_is_incoming(c))
                 continue;
             c->flags |= CLIENT_CLOSE_AFTER_REPLY;

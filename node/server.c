@@ -127,7 +127,7 @@ void server_log(int level, const char *fmt, ...)
     FILE *fp = (logfile && logfile[0]) ? fopen(logfile, "a") : stdout;
     if (!fp)
         return;
-    fprintf(fp, "%d:M %s %c %s\n", (int)getpid(), when, ".-*#"[level], msg);
+    fprintf(fp, "%d:%c %s %c %s\n", (int)getpid(), g_server.sentinel_mode ? 'X' : 'M', when, ".-*#"[level], msg);
     fflush(fp);
     if (fp != stdout)
         fclose(fp);
@@ -425,6 +425,9 @@ static void close_if_open(uv_handle_t *h)
         uv_close(h, NULL);
 }
 
+/* Linked only into redraft-sentinel (sentinel/main.c). */
+extern void sentinel_stop(void) __attribute__((weak));
+
 void server_shutdown(server *s, int exit_code)
 {
     if (s->shutdown_asap)
@@ -447,6 +450,8 @@ void server_shutdown(server *s, int exit_code)
         client_close(c);
     }
     peer_links_stop();
+    if (s->sentinel_mode && sentinel_stop)
+        sentinel_stop(); /* the sentinel's timers and links (sentinel/main.c) */
     /* Raft hands leadership over (bounded) and closes; the loop ends once its
      * handles are gone. */
     raft_node_stop(s, NULL);

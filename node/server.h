@@ -96,6 +96,7 @@ typedef struct server_config {
     unsigned long long raft_id;    /* 0 = the persisted one, or a new random id */
     char *raft_bootstrap;          /* "id@host:busport,..." founders; "" = none */
     char *raft_join;               /* "host:port" of a member's client port; "" = none */
+    int raft_spare;                /* start with an empty Raft config, wait for RAFT ADD */
     char *masterauth;              /* password for this node's RESP calls to its peers */
     int raft_election_timeout;     /* ms */
     int raft_heartbeat_timeout;    /* ms */
@@ -161,6 +162,10 @@ typedef struct server {
     int64_t wall_offset_ms;         /* wall clock - uv_now(loop), see server_loop_wall_ms */
 
     char run_id[41];                /* 40 hex chars */
+    /* redraft-sentinel (sentinel/main.c): only CMD_SENTINEL commands are accepted from
+     * clients, INFO/ROLE/HELLO answer as Redis Sentinel; the FSM still applies ordinary
+     * commands (the sentinels' replicated state is ordinary keys). */
+    int sentinel_mode;
     int64_t start_ms;
     int shutdown_asap;
     int exit_code;

@@ -7,6 +7,7 @@ server's bytes against a second implementation (and redis-cli is used where a te
 the real tool).
 """
 import os
+import random
 import shutil
 import signal
 import socket
@@ -38,6 +39,28 @@ def free_port():
             continue
         return port
     raise RuntimeError("no free port")
+
+
+def free_port_range(n, avoid=()):
+    """A base port B such that B..B+n-1 and their +10000 bus ports are free now (and none
+    of them is in avoid)."""
+    avoid = set(avoid)
+
+    def free(p):
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", p))
+            return True
+        except OSError:
+            return False
+        finally:
+            s.close()
+    for _ in range(500):
+        b = random.randrange(20000, 55535 - n)
+        if all(free(b + i) and free(b + i + 10000) and b + i not in avoid and b + i + 10000 not in avoid
+               for i in range(n)):
+            return b
+    raise RuntimeError("no free port range of %d" % n)
 
 
 def wait_until(pred, timeout=10.0, step=0.02):
@@ -206,6 +229,7 @@ class Client:
 
 class Node:
     """One redraft-node process on a free port with its own data dir."""
+    BINARY = "redraft-node"
 
     def __init__(self, *args, port=None, config=None):
         self.port = port or free_port()
@@ -216,7 +240,7 @@ class Node:
         self.log_path = os.path.join(self.dir, "node.log")
 
     def start(self, wait=True):
-        cmd = [os.path.join(BIN, "redraft-node")]
+        cmd = [os.path.join(BIN, self.BINARY)]
         if self.config is not None:
             path = os.path.join(self.dir, "redraft.conf")
             with open(path, "w") as f:
@@ -235,7 +259,7 @@ class Node:
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError("redraft-node exited with %s:\n%s" % (self.proc.returncode, self.output()))
+                raise RuntimeError("%s exited with %s:\n%s" % (self.BINARY, self.proc.returncode, self.output()))
             try:
                 with Client(self.port, timeout=2) as c:
                     r = c.call("PING", raise_errors=False)
@@ -244,7 +268,7 @@ class Node:
             except OSError:
                 pass
             time.sleep(0.05)
-        raise RuntimeError("redraft-node did not answer PING in %ss:\n%s" % (timeout, self.output()))
+        raise RuntimeError("%s did not answer PING in %ss:\n%s" % (self.BINARY, timeout, self.output()))
 
     def client(self, **kw):
         return Client(self.port, **kw)
@@ -659,3 +683,133 @@ class ShardTestCase(unittest.TestCase):
     def tearDown(self):
         if not self.SHARD_PER_CLASS:
             self._finish(self.shard)
+
+
+# ---- Sentinels -----------------------------------------------------------------------
+#
+# A Sentinel is one redraft-sentinel process (the node's server core in sentinel mode) on
+# a free port, its Raft bus on port + 10000, its own data dir and a sentinel.conf made of
+# the given lines ("sentinel monitor mymaster 127.0.0.1 7000 2", ...). Several sentinels
+# form one Raft group when they share a bootstrap list (SentinelGroup builds it).
+
+
+def reply_map(r):
+    """A SENTINEL instance map as {str: str}: a RESP3 map or a RESP2 flat array."""
+    if isinstance(r, dict):
+        items = list(r.items())
+    else:
+        items = [(r[i], r[i + 1]) for i in range(0, len(r), 2)]
+    dec = lambda v: v.decode(errors="replace") if isinstance(v, bytes) else v
+    return {dec(k): dec(v) for k, v in items}
+
+
+def info_dict(text):
+    """INFO text (bytes or str) as {key: value}."""
+    if isinstance(text, bytes):
+        text = text.decode(errors="replace")
+    d = {}
+    for line in text.splitlines():
+        if ":" in line and not line.startswith("#"):
+            k, v = line.split(":", 1)
+            d[k] = v.strip()
+    return d
+
+
+class Sentinel(Node):
+    """One redraft-sentinel.
+
+        s = Sentinel(config=["sentinel monitor mymaster 127.0.0.1 7000 2"]).start()
+        s.client().call("SENTINEL", "MASTERS"); s.master("mymaster"); s.stop(); s.kill()
+
+    port: client port (free by default; the Raft bus is port + 10000). config: lines of
+    sentinel.conf. bootstrap: "id@host:busport,..." of the sentinels' group (None: a
+    group of one) with raft_id this one's id in it. args: extra command-line flags."""
+    BINARY = "redraft-sentinel"
+
+    def __init__(self, port=None, config=(), bootstrap=None, raft_id=None, args=()):
+        super().__init__(port=port)
+        os.rmdir(self.dir)  # Node's empty one: a sentinel's dir says what it is
+        self.dir = tempfile.mkdtemp(prefix="redraft-sentinel-")
+        self.log_path = os.path.join(self.dir, "sentinel.log")
+        self.bus_port = self.port + 10000
+        self.bootstrap = bootstrap
+        self.raft_id = raft_id
+        self.config_lines = [str(l) for l in config]
+        self.extra_args = [str(a) for a in args]
+
+    def start(self, wait=True):
+        self.config = "\n".join(self.config_lines) + "\n"
+        a = ["--cluster-port", self.bus_port]
+        if self.raft_id is not None:
+            a += ["--raft-id", self.raft_id]
+        if self.bootstrap:
+            a += ["--raft-bootstrap", self.bootstrap]
+        self.args = a + list(SHARD_TIMEOUT_ARGS) + self.extra_args
+        return super().start(wait=wait)
+
+    def addr(self):
+        return "127.0.0.1:%d" % self.port
+
+    def call(self, *args, raise_errors=True):
+        with self.client(timeout=SHARD_WAIT) as c:
+            return c.call(*args, raise_errors=raise_errors)
+
+    def master(self, name):
+        """SENTINEL MASTER name as {str: str}."""
+        return reply_map(self.call("SENTINEL", "MASTER", name))
+
+    def masters(self):
+        return [reply_map(m) for m in self.call("SENTINEL", "MASTERS")]
+
+    def replicas(self, name):
+        return [reply_map(m) for m in self.call("SENTINEL", "REPLICAS", name)]
+
+    def sentinels(self, name):
+        return [reply_map(m) for m in self.call("SENTINEL", "SENTINELS", name)]
+
+    def master_addr(self, name):
+        """SENTINEL GET-MASTER-ADDR-BY-NAME as ("ip", port) or None."""
+        r = self.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", name)
+        return None if r is None else (r[0].decode(), int(r[1]))
+
+    def info(self, *sections):
+        return info_dict(self.call("INFO", *sections))
+
+    def sanitizer_report(self):
+        out = self.output()
+        return "ERROR: AddressSanitizer" in out or "runtime error:" in out or "ERROR: LeakSanitizer" in out
+
+
+class SentinelGroup:
+    """n sentinels forming one Raft group (raft ids 1..n), all with the same config
+    lines. start() waits until every one answers PING; stop_all() stops them by PID."""
+
+    def __init__(self, n=3, config=(), args=()):
+        ports = shard_ports(n)
+        self.bootstrap = ",".join("%d@127.0.0.1:%d" % (i + 1, p + 10000) for i, p in enumerate(ports))
+        self.sentinels = [Sentinel(port=p, config=config, bootstrap=self.bootstrap if n > 1 else None,
+                                   raft_id=i + 1, args=args) for i, p in enumerate(ports)]
+
+    def start(self):
+        try:
+            for s in self.sentinels:
+                s.start(wait=False)
+            for s in self.sentinels:
+                s.wait_ready(timeout=SHARD_WAIT)
+        except BaseException:
+            self.stop_all()
+            raise
+        return self
+
+    def stop_all(self):
+        """Stops every sentinel by PID; {sentinel: exit code}, None for one the test
+        stopped itself (a crash before this shows as its nonzero status)."""
+        return {s: s.stop() for s in self.sentinels}
+
+    def cleanup(self):
+        self.stop_all()
+        for s in self.sentinels:
+            shutil.rmtree(s.dir, ignore_errors=True)
+
+    def sanitizer_reports(self):
+        return [s for s in self.sentinels if s.sanitizer_report()]
