@@ -6,7 +6,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 PORT ?= 6379
 
-.PHONY: all deps build build-asan test test-release test-asan cluster cluster-stop bench bench-raft bench-cluster clean
+.PHONY: all deps build build-asan test test-release test-asan cluster cluster-stop bench bench-raft bench-cluster bench-sentinel clean
 
 all: build
 
@@ -36,7 +36,8 @@ test: build build-asan
 	@bash scripts/run-tests.sh $(BUILD) $(ASAN_BUILD)
 
 # A hash-slot cluster in the background (scripts/local-cluster): 3 shards x 3 nodes on
-# ports 7000-7008; `make cluster PORT=7100` moves it, `make cluster-stop` stops it.
+# ports 7000-7008 and 3 sentinels on 26379-26381 (they create and push the topology);
+# `make cluster PORT=7100` moves the nodes, `make cluster-stop` stops everything.
 cluster: build
 	@bash scripts/cluster.sh $(BUILD) $(if $(filter command line environment,$(origin PORT)),$(PORT),7000)
 
@@ -50,6 +51,11 @@ bench-raft: build
 # A 3x3 local cluster against a 3-master redis-server cluster (bench/cluster.sh).
 bench-cluster: build
 	@bash bench/cluster.sh $(BUILD)
+
+# Sentinels: kill -9 / SENTINEL FAILOVER -> +switch-master and first write on the new
+# leader, ten runs each (bench/sentinel_failover.py).
+bench-sentinel: build
+	@python3 bench/sentinel_failover.py --build $(BUILD)
 
 bench: build
 	@bash bench/run.sh $(BUILD)

@@ -158,7 +158,7 @@ start_system() {
       LC_DIRS+=("$dir")
       # shellcheck disable=SC2086  # EXTRA_ARGS is a list of flags
       if ! python3 "$LC" start --shards "$SHARDS" --replicas 3 --base-port "$base" --dir "$dir" \
-             --bin "$NODE_BIN" -- --save '' $EXTRA_ARGS >"$dir/start.out" 2>&1; then
+             --sentinels 0 --bin "$NODE_BIN" -- --save '' $EXTRA_ARGS >"$dir/start.out" 2>&1; then
         cat "$dir/start.out" >&2; die "the redraft cluster did not start"
       fi
       SEED_PORT=$base

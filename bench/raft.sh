@@ -118,7 +118,7 @@ start_system() {
       LC_DIRS+=("$dir")
       # shellcheck disable=SC2086  # EXTRA_ARGS is a list of flags
       if ! python3 "$LC" start --standalone --replicas 3 --base-port "$base" --dir "$dir" \
-             --bin "$NODE_BIN" -- --save '' $EXTRA_ARGS >"$dir/start.out" 2>&1; then
+             --sentinels 0 --bin "$NODE_BIN" -- --save '' $EXTRA_ARGS >"$dir/start.out" 2>&1; then
         cat "$dir/start.out" >&2; die "the $name did not start"
       fi
       BENCH_PORT=$(shard_leader "$dir") || die "no leader in the $name"

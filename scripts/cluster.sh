@@ -5,14 +5,18 @@
 # Starts a local hash-slot cluster in cluster mode on 127.0.0.1 through
 # scripts/local-cluster: by default 3 shards x 3 nodes (9 redraft-nodes on BASE_PORT ..
 # BASE_PORT+8, bus ports +10000, default base port 7000; each shard its own Raft group,
-# the 16384 slots split evenly between the shards), with everything under ./run of the
-# repository root (run/node-<port>/ data dirs and logs, run/pids). The nodes run in the
-# background; the script returns once every shard has a leader and every slot is served,
-# and prints how to connect (redis-cli -c -p BASE_PORT) and how to stop.
+# the 16384 slots split evenly between the shards) and 3 redraft-sentinels on
+# 26379-26381 (their own Raft group; they create the topology and push it to the nodes),
+# with everything under ./run of the repository root (run/node-<port>/ and
+# run/sentinel-<port>/ data dirs and logs, run/pids). The processes run in the
+# background; the script returns once every shard has a leader, every slot is served and
+# every sentinel names every shard's master, and prints how to connect (redis-cli -c -p
+# BASE_PORT; redis-cli -p 26379 SENTINEL get-master-addr-by-name shard-0) and how to stop.
 # Examples:
 #   scripts/cluster.sh build 7000
 #   scripts/cluster.sh build 7100 --shards 5 --replicas 3 -- --maxmemory 1gb
 #   scripts/cluster.sh build 7100 --standalone --shards 1 --replicas 5
+#   scripts/cluster.sh build 7100 --sentinels 0      (no sentinels: the script pushes the topology)
 # Set BIND (e.g. BIND=0.0.0.0) to listen elsewhere (then pass --announce ADDR so clients
 # are sent to a reachable address).
 set -euo pipefail
@@ -42,9 +46,9 @@ if python3 "$ROOT/scripts/local-cluster" status --dir "$ROOT/run" >/dev/null 2>&
 fi
 
 python3 "$ROOT/scripts/local-cluster" start --bin "$NODE_BIN" --base-port "$PORT" \
-  --bind "$BIND" --dir "$ROOT/run" "$@"
+  --sentinel-bin "$BUILD/bin/redraft-sentinel" --bind "$BIND" --dir "$ROOT/run" "$@"
 cat <<EOF
 
-The nodes keep running in the background.
+The nodes and sentinels keep running in the background.
 stop them:  scripts/local-cluster stop --dir run     (or: make cluster-stop)
 EOF

@@ -7,7 +7,7 @@ set -euo pipefail
 
 PKGS=(build-essential cmake pkg-config clang libclang-rt-14-dev python3
       libuv1-dev libsodium-dev libcriterion-dev liblua5.1-0-dev lua-cjson lua-bitop
-      libjemalloc-dev redis-tools redis-server nodejs npm)
+      libjemalloc-dev redis-tools redis-server nodejs npm python3-redis)
 BACKPORTS_PKGS=(libraft-dev)
 
 SUDO=""

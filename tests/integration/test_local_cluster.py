@@ -3,17 +3,21 @@ nodes under a temporary dir on free ports, waits until every shard has a leader,
 the topology (CLUSTER SETTOPOLOGY) and waits until every slot is served; `status` shows
 each shard's roles; `stop` leaves no process behind; a second `start` on the same dir
 reuses the data and re-pushes the same topology at the same epoch. Also the one-shard
-launcher (no topology push, the historical report) and option errors.
+launcher (no topology push, the historical report) and option errors. Those run with
+--sentinels 0 (the launcher pushes the topology itself).
+
+With sentinels (issue 5, what `make cluster` starts): 3 shards x 3 nodes + 3 sentinels;
+the sentinels push the topology, answer SENTINEL GET-MASTER-ADDR-BY-NAME for shard-0..2,
+`status` lists them with their role in their Raft group, `stop` stops them, a restart
+brings everything back; spares are started and listed in every sentinel.conf.
 
 LocalCluster (below) is also what test_cluster_clients.py runs its clients against.
 """
 import hashlib
 import os
-import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,34 +25,21 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (BIN, REDIS_CLI, SHARD_TIMEOUT_ARGS, SHARD_WAIT, Client,  # noqa: E402
+from harness import (BIN, REDIS_CLI, SHARD_TIMEOUT_ARGS, SHARD_WAIT, Client, free_port_range,  # noqa: E402
                      RespError, key_slot, main, wait_until)
+from sentinel_util import current_acting, master_addr, raft_info  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCRIPT = os.path.join(ROOT, "scripts", "local-cluster")
 HEX40 = re.compile(r"^[0-9a-f]{40}$")
+# The sentinels' Raft timeouts: the nodes' test timeouts (longer in sanitizer builds) as
+# sentinel.conf lines.
+SENTINEL_TIMEOUT_CONF = tuple("%s %s" % (SHARD_TIMEOUT_ARGS[i][2:], SHARD_TIMEOUT_ARGS[i + 1])
+                              for i in range(0, len(SHARD_TIMEOUT_ARGS), 2))
 
 
 def text(v):
     return v.decode() if isinstance(v, bytes) else str(v)
-
-
-def free_port_range(n):
-    """A base port B such that B..B+n-1 and their +10000 bus ports are free now."""
-    def free(p):
-        s = socket.socket()
-        try:
-            s.bind(("127.0.0.1", p))
-            return True
-        except OSError:
-            return False
-        finally:
-            s.close()
-    for _ in range(500):
-        b = random.randrange(20000, 55535 - n)
-        if all(free(b + i) and free(b + i + 10000) for i in range(n)):
-            return b
-    raise RuntimeError("no free port range of %d" % n)
 
 
 def split_slots(n):
@@ -129,11 +120,17 @@ class LocalCluster:
         lc.cleanup()       # stop (if still running) and delete the dir
     """
 
-    def __init__(self, shards=3, replicas=3):
+    def __init__(self, shards=3, replicas=3, sentinels=0, standalone=False, spares=0,
+                 sentinel_conf=()):
         self.shards = shards
         self.replicas = replicas
+        self.sentinels = sentinels
+        self.standalone = standalone
+        self.spares = spares
+        self.sentinel_conf = list(sentinel_conf)
         self.dir = tempfile.mkdtemp(prefix="redraft-lc-")
         self.base = None
+        self.sentinel_base = None
         self.groups = []
         self.start_output = ""
 
@@ -146,15 +143,26 @@ class LocalCluster:
                               timeout=timeout or 4 * SHARD_WAIT + 60)
 
     def start_args(self, shards=None):
-        return ["start", "--shards", shards or self.shards, "--replicas", self.replicas,
-                "--base-port", self.base, "--bin", os.path.join(BIN, "redraft-node"),
-                "--timeout", SHARD_WAIT, "--"] + list(SHARD_TIMEOUT_ARGS)
+        a = ["start", "--shards", shards or self.shards, "--replicas", self.replicas,
+             "--base-port", self.base, "--bin", os.path.join(BIN, "redraft-node"),
+             "--timeout", SHARD_WAIT, "--sentinels", self.sentinels]
+        if self.standalone:
+            a.append("--standalone")
+        if self.sentinels:
+            a += ["--sentinel-port", self.sentinel_base,
+                  "--sentinel-bin", os.path.join(BIN, "redraft-sentinel"), "--spares", self.spares]
+            for line in list(SENTINEL_TIMEOUT_CONF) + self.sentinel_conf:
+                a += ["--sentinel-conf", line]
+        return a + ["--"] + list(SHARD_TIMEOUT_ARGS)
 
     def start(self):
-        n = self.shards * self.replicas
+        n = self.shards * self.replicas + self.spares
         for attempt in range(3):
             if self.base is None or attempt > 0:
                 self.base = free_port_range(n)
+                if self.sentinels:
+                    taken = set(range(self.base, self.base + n)) | set(range(self.base + 10000, self.base + n + 10000))
+                    self.sentinel_base = free_port_range(self.sentinels, avoid=taken)
             r = self.run(*self.start_args())
             if r.returncode == 0:
                 break
@@ -174,13 +182,25 @@ class LocalCluster:
     def ports(self):
         return [p for g in self.groups for p in g]
 
-    def pids(self):
+    def spare_ports(self):
+        first = self.base + self.shards * self.replicas
+        return list(range(first, first + self.spares))
+
+    def sentinel_ports(self):
+        return [self.sentinel_base + i for i in range(self.sentinels)] if self.sentinels else []
+
+    def names(self):
+        return ["mymaster"] if self.standalone else ["shard-%d" % k for k in range(self.shards)]
+
+    def pids(self, roles=("node",)):
+        """{port: pid} of the saved processes with one of roles (every role: roles=None)."""
         out = {}
         try:
             with open(os.path.join(self.dir, "pids")) as f:
                 for line in f:
                     role, port, pid = line.split()
-                    out[int(port)] = int(pid)
+                    if roles is None or role in roles:
+                        out[int(port)] = int(pid)
         except FileNotFoundError:
             pass
         return out
@@ -219,28 +239,31 @@ class LocalCluster:
             raise AssertionError("shard %d has no leader:\n%s" % (s + 1, self.logs()))
         return found[-1]
 
+    def log_paths(self):
+        return [os.path.join(self.dir, "node-%d" % p, "node.log") for p in self.ports() + self.spare_ports()] + \
+            [os.path.join(self.dir, "sentinel-%d" % p, "sentinel.log") for p in self.sentinel_ports()]
+
     def logs(self, lines=15):
         out = []
-        for p in self.ports() or []:
-            path = os.path.join(self.dir, "node-%d" % p, "node.log")
+        for path in self.log_paths():
             try:
                 with open(path, "rb") as f:
                     tail = f.read().decode(errors="replace").splitlines()[-lines:]
             except OSError:
                 continue
-            out.append("---- node %d:\n%s" % (p, "\n".join(tail)))
+            out.append("---- %s:\n%s" % (os.path.basename(os.path.dirname(path)), "\n".join(tail)))
         return "\n".join(out)
 
     def sanitizer_reports(self):
         bad = []
-        for p in self.ports():
+        for path in self.log_paths():
             try:
-                with open(os.path.join(self.dir, "node-%d" % p, "node.log"), "rb") as f:
+                with open(path, "rb") as f:
                     log = f.read().decode(errors="replace")
             except OSError:
                 continue
             if "ERROR: AddressSanitizer" in log or "runtime error:" in log or "ERROR: LeakSanitizer" in log:
-                bad.append(p)
+                bad.append(os.path.basename(os.path.dirname(path)))
         return bad
 
     def stop(self):
@@ -307,7 +330,7 @@ class LocalClusterTwoShards(unittest.TestCase):
             self.assertEqual(held.decode().split(), pushed.split(), "node %d holds another topology" % p)
 
     def check_served(self, lc):
-        """Every node: cluster_state:ok and CLUSTER SLOTS has one range per shard, each
+        """(Also used by LocalClusterSentinels.) Every node: cluster_state:ok and CLUSTER SLOTS has one range per shard, each
         naming the shard's current leader as master with the announced address."""
         ranges = split_slots(lc.shards)
         leaders = [lc.leader(s) for s in range(lc.shards)]
@@ -401,6 +424,151 @@ class LocalClusterTwoShards(unittest.TestCase):
         self.assertEqual(processes_mentioning(lc.dir), [])
 
 
+class LocalClusterSentinels(unittest.TestCase):
+    """What `make cluster` starts (issue 5): 3 shards x 3 nodes + 3 sentinels. The
+    sentinels create and push the topology (the launcher only waits for it), answer
+    SENTINEL GET-MASTER-ADDR-BY-NAME for shard-0..2, show up in `status` with their place
+    in their Raft group, and `stop` stops them too."""
+
+    def setUp(self):
+        self.lc = LocalCluster(3, 3, sentinels=3)
+
+    def tearDown(self):
+        reports = self.lc.sanitizer_reports()
+        logs = self.lc.logs(200) if reports else ""
+        self.lc.cleanup()
+        self.assertEqual(reports, [], "sanitizer reports:\n" + logs)
+
+    def check_sentinels_answer(self, lc):
+        """Every sentinel names every shard's current leader."""
+        for s, name in enumerate(lc.names()):
+            for sp in lc.sentinel_ports():
+                ok = wait_until(lambda: master_addr(sp, name) == ("127.0.0.1", lc.current_leader(s)), SHARD_WAIT, 0.1)
+                self.assertTrue(ok, "sentinel %d says %s for %s, the shard's leader is %s:\n%s"
+                                % (sp, master_addr(sp, name), name, lc.current_leader(s), lc.logs()))
+
+    def test_cluster_with_sentinels(self):
+        lc = self.lc.start()
+        out = lc.start_output
+        sports = lc.sentinel_ports()
+        self.assertIn("redraft: 3 shards x 3 nodes on 127.0.0.1 (cluster mode), 16384 slots, topology epoch ", out)
+        self.assertIn("(pushed by the sentinels)", out)
+        for s, name in enumerate(lc.names()):
+            self.assertIn("shard %d  slots " % (s + 1), out)
+            self.assertIn("(master name %s)" % name, out)
+        for i, sp in enumerate(sports):
+            self.assertIn("sentinel %d: port %d  bus %d  pid " % (i + 1, sp, sp + 10000), out)
+        self.assertIn("sentinels: redis-cli -p %d SENTINEL get-master-addr-by-name shard-0" % sports[0], out)
+
+        # D/pids: the nine nodes and the three sentinels, all running.
+        every = lc.pids(roles=None)
+        self.assertEqual(sorted(lc.pids()), lc.ports())
+        self.assertEqual(sorted(lc.pids(roles=("sentinel",))), sports)
+        self.assertEqual(len(every), 12)
+        self.assertTrue(all(alive(pid) for pid in every.values()), every)
+
+        # Each sentinel's config: its own Raft group, one monitor per shard (seed = the
+        # shard's first node, quorum 2 of 3), down-after 5 s.
+        boot = ",".join("%d@127.0.0.1:%d" % (i + 1, p + 10000) for i, p in enumerate(sports))
+        for i, sp in enumerate(sports):
+            with open(os.path.join(lc.dir, "sentinel-%d" % sp, "sentinel.conf")) as f:
+                conf = f.read().splitlines()
+            for line in ("port %d" % sp, "cluster-port %d" % (sp + 10000), "raft-id %d" % (i + 1),
+                         "raft-bootstrap " + boot, "dir " + os.path.join(lc.dir, "sentinel-%d" % sp)):
+                self.assertIn(line, conf)
+            for s, name in enumerate(lc.names()):
+                self.assertIn("sentinel monitor %s 127.0.0.1 %d 2" % (name, lc.groups[s][0]), conf)
+                self.assertIn("sentinel down-after-milliseconds %s 5000" % name, conf)
+
+        # The sentinels pushed a topology: every node serves every slot, from the shard
+        # that owns it, and holds the same topology (D/topology is a copy of it).
+        leaders = LocalClusterTwoShards.check_served(self, lc)
+        with open(os.path.join(lc.dir, "topology")) as f:
+            held = f.read()
+        for p in lc.ports():
+            with Client(p) as c:
+                self.assertEqual(text(c.call("CLUSTER", "GETTOPOLOGY")).split(), held.split(), p)
+        self.check_sentinels_answer(lc)
+        keys = ["lcs:key:%d" % i for i in range(60)]
+        for i, k in enumerate(keys):
+            self.assertEqual(cluster_call(lc.ports()[i % 9], "SET", k, "v%d" % i), b"OK")
+        self.assertEqual(set(lc.shard_of_slot(key_slot(k)) for k in keys), {0, 1, 2})
+
+        # status: the shards, then the sentinels with their place in their Raft group
+        # (exactly one leader once the group has settled).
+        def status_ok():
+            st = lc.run("status")
+            sent = st.stdout.split("\nsentinels\n")[-1]
+            return st.returncode == 0 and sent.count("sentinel leader") == 1 \
+                and sent.count("sentinel follower") == 2
+        self.assertTrue(wait_until(status_ok, SHARD_WAIT, 0.2), lc.run("status").stdout)
+        st = lc.run("status")
+        for s in range(3):
+            self.assertIn("shard %d (slots " % (s + 1), st.stdout)
+        block = st.stdout.split("\nsentinels\n")[1]
+        for sp in sports:
+            self.assertRegex(block, r"sentinel +%d +%d +alive +sentinel (leader|follower)" % (sp, every[sp]))
+        self.assertEqual(st.stdout.split("\nsentinels\n")[0].count("leader ("), 3, st.stdout)
+        self.assertEqual(st.stdout.count(":ok"), 9, st.stdout)
+        # They agree on one acting sentinel (INFO raft), the one status calls leader.
+        act = current_acting(sports)
+        infos = [raft_info(sp) for sp in sports]
+        self.assertIsNotNone(act, infos)
+        self.assertEqual({i["raft_leader_id"] for i in infos}, {str(sports.index(act) + 1)}, infos)
+        self.assertRegex(block, r"sentinel +%d +%d +alive +sentinel leader" % (act, every[act]))
+
+        # stop: sentinels and nodes, nothing left running from the dir.
+        sp_ = lc.stop()
+        self.assertEqual(sp_.returncode, 0, sp_.stdout + sp_.stderr)
+        self.assertEqual(sp_.stdout.count(": stopped"), 12, sp_.stdout)
+        self.assertEqual(sp_.stdout.count("sentinel port "), 3, sp_.stdout)
+        self.assertEqual([pid for pid in every.values() if alive(pid)], [])
+        self.assertEqual(processes_mentioning(lc.dir), [])
+        self.assertFalse(os.path.exists(os.path.join(lc.dir, "pids")))
+        self.assertEqual(lc.run("status").returncode, 1)
+
+        # Restart on the same dir: the sentinels come back from their own state, the
+        # nodes serve every slot again, the data is there, and the sentinels answer.
+        r = lc.run(*lc.start_args())
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr + lc.logs())
+        self.assertTrue(set(lc.pids(roles=None).values()).isdisjoint(every.values()))
+        LocalClusterTwoShards.check_served(self, lc)
+        self.check_sentinels_answer(lc)
+        for i, k in enumerate(keys):
+            self.assertEqual(cluster_call(lc.base, "GET", k), b"v%d" % i, k)
+        sp_ = lc.stop()
+        self.assertEqual(sp_.returncode, 0, sp_.stdout + sp_.stderr)
+        self.assertEqual(processes_mentioning(lc.dir), [])
+
+    def test_spares_are_started_and_listed(self):
+        # A standalone shard with one spare: the spare runs (raft-spare yes), every
+        # sentinel.conf lists it, status shows it, stop stops it.
+        self.lc.cleanup()
+        lc = self.lc = LocalCluster(1, 3, sentinels=3, standalone=True, spares=1)
+        lc.start()
+        spare = lc.spare_ports()
+        self.assertEqual(sorted(lc.pids(roles=("spare",))), spare)
+        self.assertIn("spare 1: port %d" % spare[0], lc.start_output)
+        self.assertIn("sentinels: redis-cli -p %d SENTINEL get-master-addr-by-name mymaster"
+                      % lc.sentinel_ports()[0], lc.start_output)
+        for sp in lc.sentinel_ports():
+            with open(os.path.join(lc.dir, "sentinel-%d" % sp, "sentinel.conf")) as f:
+                conf = f.read().splitlines()
+            self.assertIn("sentinel spare 127.0.0.1 %d" % spare[0], conf)
+            self.assertIn("sentinel monitor mymaster 127.0.0.1 %d 2" % lc.groups[0][0], conf)
+        self.check_sentinels_answer(lc)
+        st = lc.run("status")
+        self.assertEqual(st.returncode, 0, st.stdout)
+        self.assertIn("\nspares\n", st.stdout)
+        self.assertRegex(st.stdout, r"spare +%d +%d +alive" % (spare[0], lc.pids(roles=("spare",))[spare[0]]))
+        pids = lc.pids(roles=None)
+        self.assertEqual(len(pids), 7)
+        sp_ = lc.stop()
+        self.assertEqual(sp_.stdout.count(": stopped"), 7, sp_.stdout)
+        self.assertEqual([pid for pid in pids.values() if alive(pid)], [])
+        self.assertEqual(processes_mentioning(lc.dir), [])
+
+
 class LocalClusterOptions(unittest.TestCase):
     def setUp(self):
         self.lc = LocalCluster(1, 3)
@@ -414,11 +582,22 @@ class LocalClusterOptions(unittest.TestCase):
         self.lc.base = free_port_range(6)
         for args, msg in ((["--standalone", "--shards", "2"], "--standalone runs one shard"),
                           (["--shards", "0"], "must be >= 1"),
-                          (["--replicas", "0"], "must be >= 1")):
+                          (["--replicas", "0"], "must be >= 1"),
+                          (["--sentinels", "-1"], "--sentinels and --spares >= 0"),
+                          (["--spares", "1", "--sentinels", "0"], "--spares needs sentinels"),
+                          (["--standalone", "--name", "my master"], "a master name is"),
+                          (["--sentinel-port", self.lc.base + 2], "overlap the nodes'")):
             r = self.lc.run("start", "--base-port", self.lc.base, "--bin", os.path.join(BIN, "redraft-node"), *args)
             self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
             self.assertIn(msg, r.stderr)
             self.assertFalse(os.path.exists(os.path.join(self.lc.dir, "pids")))
+        # A missing sentinel binary is named (and --sentinels 0 suggested) before anything starts.
+        r = self.lc.run("start", "--base-port", self.lc.base, "--bin", os.path.join(BIN, "redraft-node"),
+                        "--sentinel-bin", os.path.join(self.lc.dir, "no-such-redraft-sentinel"))
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("no-such-redraft-sentinel not found", r.stderr)
+        self.assertIn("--sentinels 0", r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.lc.dir, "pids")))
 
     def test_single_shard_keeps_its_report(self):
         # One shard: no topology push (the nodes own every slot by themselves) and the
