@@ -7,7 +7,7 @@ pass=0; fail=0
 run() {
   local dir=$1; shift
   local log; log=$(mktemp)
-  ( cd "$dir" && env "$@" ctest --output-on-failure -j 1 ${CTEST_ARGS:-} ) 2>&1 | tee "$log"
+  ( cd "$dir" && env "$@" ctest --output-on-failure -j "${CTEST_JOBS:-2}" ${CTEST_ARGS:-} ) 2>&1 | tee "$log"
   local p f
   p=$(grep -Eo '[0-9]+% tests passed, [0-9]+ tests failed out of [0-9]+' "$log" | tail -1)
   if [ -z "$p" ]; then fail=$((fail + 1)); rm -f "$log"; return; fi

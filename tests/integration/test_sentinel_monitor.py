@@ -17,8 +17,8 @@ import unittest
 
 import harness
 from harness import RespError, Shard, reply_map, wait_until
-from sentinel_util import (WAIT, EventWatcher, call, describe_group, live, master_addr, replicas, sentinel_group,
-                           sentinel_map, stop_all, text, wait_master_addr)
+from sentinel_util import (WAIT, EventWatcher, call, current_acting, describe_group, live, master_addr, raft_info,
+                           replicas, sentinel_group, sentinel_map, stop_all, text, wait_master_addr)
 
 NAME = "mymaster"
 DOWN_AFTER_MS = 1000
@@ -260,6 +260,25 @@ class SentinelMonitorTest(unittest.TestCase):
             return d is not None and "s_down" not in d["flags"] and d["role-reported"] == "slave"
         self.assertTrue(wait_until(lambda: all(back(x) for x in alive), WAIT, 0.1),
                         "%s\n%s" % ([replicas(x, NAME) for x in alive], self.describe()))
+
+
+    def test_8_killed_sentinel_rejoins(self):
+        # The sentinel killed in test 5 comes back with its data dir: it rejoins the
+        # sentinels' Raft group, names the current leader, and the others stop flagging it.
+        dead = self.sentinels[2]
+        if not dead.alive():
+            dead.start()
+        leader = self.shard.leader()
+        self.assertTrue(wait_master_addr(self.sentinels, NAME, leader.port), describe_group(self.group))
+        ids = {raft_info(x).get("raft_leader_id") for x in self.sentinels if raft_info(x)}
+        self.assertTrue(wait_until(lambda: len({(raft_info(x) or {}).get("raft_leader_id") for x in self.sentinels}) == 1
+                                   and current_acting(self.sentinels) is not None, WAIT, 0.1),
+                        "%s %s" % (ids, describe_group(self.group)))
+        for x in self.sentinels[:2]:
+            def up():
+                d = sentinel_map(x, NAME) or {}
+                return dead.port in d and "s_down" not in d[dead.port]["flags"].split(",")
+            self.assertTrue(wait_until(up, WAIT, 0.1), call(x, "SENTINEL", "SENTINELS", NAME))
 
 
 if __name__ == "__main__":
