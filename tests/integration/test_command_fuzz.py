@@ -58,7 +58,7 @@ class CommandFuzzTest(harness.NodeTestCase):
                     conn.call("HELLO", "3")
                 self.fuzz(conn, names, arity, random.Random(SEED + proto))
 
-    def fuzz(self, conn, names, arity, rng):
+    def fuzz(self, conn, names, arity, rng, seed_keys=True):
         keys = [b"k", b"key", b"key2", b"n", b"s"]
         batch = []
         for i in range(COUNT // 2):
@@ -78,11 +78,64 @@ class CommandFuzzTest(harness.NodeTestCase):
                 self.assertEqual(len(replies), len(batch))
                 batch = []
                 # Seed the keyspace with values of several shapes between batches.
-                conn.pipeline([("SET", "k", "10"), ("SET", "s", "hello"),
-                               ("SET", "n", "3.5", "PX", "50"), ("SELECT", "0")])
+                if seed_keys:
+                        conn.pipeline([("SET", "k", "10"), ("SET", "s", "hello"),
+                                   ("SET", "n", "3.5", "PX", "50"), ("SELECT", "0")])
         self.assertEqual(conn.call("PING"), b"PONG")
         with self.node.client() as other:
-            self.assertEqual(other.call("ECHO", "still here"), b"still here")
+            self.assertEqual(other.call("PING", "still here"), b"still here")
+
+
+
+# On a sentinel: everything it lists but what ends the process or the session, blocks,
+# or crashes on purpose (SIMULATE-FAILURE) or would change its configuration for the
+# rest of the run (CONFIG SET, SENTINEL CONFIG SET/DEBUG).
+SENTINEL_SKIP = SKIP | {"sentinel|simulate-failure", "sentinel|config", "sentinel|debug", "sentinel|remove",
+                        "sentinel|reset"}
+
+
+class SentinelCommandFuzzTest(CommandFuzzTest):
+    """The same against a redraft-sentinel that monitors a real shard (so its instance
+    tables are populated) -- its SENTINEL subcommands parse addresses, epochs, globs and
+    option lists."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.shard = harness.Shard(3).start()
+        leader = cls.shard.leader()
+        cls.sentinel = harness.Sentinel(config=["sentinel monitor mymaster 127.0.0.1 %d 1" % leader.port,
+                                                "sentinel down-after-milliseconds mymaster 1000"])
+        cls.sentinel.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        code = cls.sentinel.stop()
+        out = cls.sentinel.output()
+        cls.shard.stop_all()
+        if code != 0 or cls.sentinel.sanitizer_report():
+            raise AssertionError("sentinel exited with %s:\n%s" % (code, out))
+
+    def setUp(self):
+        self.node = self.sentinel
+        self.c = self.sentinel.client()
+
+    def tearDown(self):
+        self.c.close()
+        self.assertTrue(self.sentinel.alive(), "the sentinel died")
+
+    def test_random_commands_never_crash(self):
+        arity = {}
+        for entry in self.c.call("COMMAND"):
+            subs = entry[9] if len(entry) > 9 else []
+            for e in (subs or [entry]):
+                arity[e[0].decode()] = e[1]
+        names = sorted(n for n in arity if n not in SENTINEL_SKIP)
+        self.assertIn("sentinel|masters", names)
+        for proto in (2, 3):
+            with self.subTest(resp=proto), self.node.client() as conn:
+                if proto == 3:
+                    conn.call("HELLO", "3")
+                self.fuzz(conn, names, arity, random.Random(SEED + 10 + proto), seed_keys=False)
 
 
 if __name__ == "__main__":
