@@ -1222,6 +1222,9 @@ typedef struct rw_state {
     /* the lines of each known directive, in file order */
     size_t *at[NDIRECTIVES];
     size_t nat[NDIRECTIVES], used[NDIRECTIVES];
+    /* the `sentinel ...` lines, in file order */
+    size_t *sentinel_at;
+    size_t nsentinel;
 } rw_state;
 
 static void rw_push(rw_state *st, const char *text, size_t len)
@@ -1245,6 +1248,7 @@ static void rw_free(rw_state *st)
     rd_free(st->lines);
     for (int i = 0; i < NDIRECTIVES; i++)
         rd_free(st->at[i]);
+    rd_free(st->sentinel_at);
 }
 
 /* Loads the current file: every line kept verbatim; lines of known directives are
@@ -1283,6 +1287,9 @@ static void rw_read(rw_state *st, const char *text, size_t len)
                 int di = (int)(d - directives);
                 st->at[di] = rd_realloc(st->at[di], (st->nat[di] + 1) * sizeof(size_t));
                 st->at[di][st->nat[di]++] = st->n - 1;
+            } else if (argc >= 2 && rd_strcaseeq(argv[0].ptr, argv[0].len, "sentinel")) {
+                st->sentinel_at = rd_realloc(st->sentinel_at, (st->nsentinel + 1) * sizeof(size_t));
+                st->sentinel_at[st->nsentinel++] = st->n - 1;
             }
         }
         rd_free(argv);
@@ -1303,23 +1310,59 @@ static int directive_lines(const directive *d, const server_config *cfg, bytebuf
     return 1;
 }
 
-static void rw_set(rw_state *st, int di, const bytebuf *line, int force)
+static void rw_replace(rw_state *st, size_t at, const char *text, size_t len)
 {
-    if (st->used[di] < st->nat[di]) {
-        rw_line *l = &st->lines[st->at[di][st->used[di]++]];
-        sodium_memzero(l->text, l->len);
-        rd_free(l->text);
-        l->text = rd_strndup(line->data, line->len);
-        l->len = line->len;
-        return;
-    }
-    if (!force)
-        return; /* a default value not mentioned in the file stays out of it */
+    rw_line *l = &st->lines[at];
+    sodium_memzero(l->text, l->len);
+    rd_free(l->text);
+    l->text = rd_strndup(text, len);
+    l->len = len;
+}
+
+static void rw_append(rw_state *st, const char *text, size_t len)
+{
     if (!st->has_tail) {
         rw_push(st, REWRITE_SIGNATURE, strlen(REWRITE_SIGNATURE));
         st->has_tail = 1;
     }
-    rw_push(st, line->data, line->len);
+    rw_push(st, text, len);
+}
+
+static void rw_set(rw_state *st, int di, const bytebuf *line, int force)
+{
+    if (st->used[di] < st->nat[di])
+        rw_replace(st, st->at[di][st->used[di]++], line->data, line->len);
+    else if (force)
+        rw_append(st, line->data, line->len);
+    /* else: a default value not mentioned in the file stays out of it */
+}
+
+extern void config_sentinel_rewrite_lines(bytebuf *out) __attribute__((weak));
+
+/* Sentinel mode (Redis's rewriteConfigSentinelOption): the `sentinel ...` lines are the
+ * sentinel's current state. They take the places of the file's sentinel lines in file
+ * order, the rest are appended and the file's leftover ones dropped, so the order the
+ * sentinel writes them in (a master's `monitor` before its options) is kept. */
+static void rw_sentinel(rw_state *st)
+{
+    bytebuf gen;
+    bytebuf_init(&gen);
+    config_sentinel_rewrite_lines(&gen);
+    size_t used = 0, pos = 0;
+    while (pos < gen.len) {
+        const char *nl = memchr(gen.data + pos, '\n', gen.len - pos);
+        size_t end = nl ? (size_t)(nl - gen.data) : gen.len;
+        if (end > pos) {
+            if (used < st->nsentinel)
+                rw_replace(st, st->sentinel_at[used++], gen.data + pos, end - pos);
+            else
+                rw_append(st, gen.data + pos, end - pos);
+        }
+        pos = end + 1;
+    }
+    for (size_t k = used; k < st->nsentinel; k++)
+        st->lines[st->sentinel_at[k]].deleted = 1;
+    wipe_free(&gen); /* auth-pass lines */
 }
 
 static int write_atomically(const char *path, const bytebuf *content, char **err)
@@ -1331,7 +1374,8 @@ static int write_atomically(const char *path, const bytebuf *content, char **err
     } else {
         mode_t mask = umask(0);
         umask(mask);
-        mode = 0644 & ~mask;
+        /* a sentinel's file holds its masters' auth-pass in clear */
+        mode = (g_server.sentinel_mode ? 0600 : 0644) & ~mask;
     }
     if (fs_write_file_atomic(path, content->data, content->len, (unsigned)mode) == 0)
         return 0;
@@ -1421,6 +1465,8 @@ int config_rewrite(const server_config *cfg, char **err)
         }
     }
     config_free(&defaults);
+    if (g_server.sentinel_mode && config_sentinel_rewrite_lines)
+        rw_sentinel(&st);
 
     bytebuf content;
     bytebuf_init(&content);

@@ -57,6 +57,10 @@ int config_set_pairs(server_config *cfg, int npairs, const rd_arg *args, bytebuf
  * answers Redis's "sentinel directive while not in sentinel mode". 0, or -1 with *err
  * (rd_malloc'd) set to the reason. */
 int config_sentinel_directive(int argc, const rd_arg *argv, char **err);
+/* Sentinel mode: appends the `sentinel ...` lines that express the sentinel's current
+ * state, each ending in '\n' (defined by sentinel/config.c, weak here). config_rewrite
+ * puts them in place of the file's `sentinel` lines. */
+void config_sentinel_rewrite_lines(bytebuf *out);
 /* Is this directive's value a secret (requirepass)? Its CONFIG SET / command-line value
  * must never reach logs, slowlog or MONITOR. */
 int config_is_sensitive(const char *name, size_t len);

@@ -7,13 +7,19 @@
  * `info-period-milliseconds` and a one-argument `auth-pass <password>` that applies to
  * every master without its own. Lines Redis itself writes into sentinel.conf (myid,
  * current-epoch, known-replica ...) are accepted and ignored: here they are discovered
- * or replicated, and the sentinel's id is its Raft node id. */
+ * or replicated, and the sentinel's id is its Raft node id.
+ *
+ * The other way round, config_sentinel_rewrite_lines writes the current state back as
+ * such lines for node/config.c's CONFIG REWRITE, which sentinel_flush_config runs after
+ * every runtime change (Redis's sentinelFlushConfig), so a restart keeps them. */
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "bytebuf.h"
+#include "config.h"
 #include "mem.h"
 #include "sentinel.h"
 #include "sentinel_internal.h"
@@ -271,4 +277,123 @@ const char *sentinel_master_auth_pass(const sentinel_master *m)
     if (m && m->auth_pass)
         return m->auth_pass;
     return g_sentinel_cfg.auth_pass;
+}
+
+/* ---- writing the state back (CONFIG REWRITE) --------------------------------------- */
+
+/* A word as the config parser reads it back: bare when it is plain, else quoted. */
+static void append_word(bytebuf *out, const char *w)
+{
+    int plain = w[0] != '\0';
+    for (const char *p = w; *p && plain; p++)
+        plain = *p > ' ' && *p < 127 && *p != '"' && *p != '\'' && *p != '\\';
+    bytebuf_append_char(out, ' ');
+    if (plain)
+        bytebuf_append_str(out, w);
+    else
+        bytebuf_append_repr(out, w, strlen(w));
+}
+
+static void line1(bytebuf *out, const char *opt, const char *a)
+{
+    bytebuf_append_str(out, "sentinel ");
+    bytebuf_append_str(out, opt);
+    append_word(out, a);
+    bytebuf_append_char(out, '\n');
+}
+
+static void line_ll(bytebuf *out, const char *opt, const char *name, long long v)
+{
+    bytebuf_append_str(out, "sentinel ");
+    bytebuf_append_str(out, opt);
+    if (name)
+        append_word(out, name);
+    bytebuf_appendf(out, " %lld\n", v);
+}
+
+/* Redis's order (rewriteConfigSentinelOption): global switches, then per master its
+ * `monitor` line and its non-default options, then the announce and sentinel-auth
+ * options; redraft's own lines last. A master's address is where its shard is led now
+ * (Redis writes the current master's), the seed when that is unknown or not usable. */
+void config_sentinel_rewrite_lines(bytebuf *out)
+{
+    if (!g_sentinel_opts.deny_scripts_reconfig)
+        line1(out, "deny-scripts-reconfig", "no");
+    if (g_sentinel_opts.resolve_hostnames)
+        line1(out, "resolve-hostnames", "yes");
+    if (g_sentinel_opts.announce_hostnames)
+        line1(out, "announce-hostnames", "yes");
+    for (int i = 0; i < sentinel_master_count(); i++) {
+        const sentinel_master *m = sentinel_master_at(i);
+        const char *host;
+        int port;
+        sentinel_master_report_addr(m, &host, &port);
+        if (!host || !host[0] || port <= 0 || strlen(host) > SENTINEL_HOST_MAX || !sentinel_valid_host(host)) {
+            host = m->seed_host;
+            port = m->seed_port;
+        }
+        bytebuf_append_str(out, "sentinel monitor");
+        append_word(out, m->name);
+        append_word(out, host);
+        bytebuf_appendf(out, " %d %u\n", port, m->quorum);
+        if (m->down_after_ms != 5000)
+            line_ll(out, "down-after-milliseconds", m->name, m->down_after_ms);
+        if (m->failover_timeout_ms != 180000)
+            line_ll(out, "failover-timeout", m->name, m->failover_timeout_ms);
+        if (m->parallel_syncs != 1)
+            line_ll(out, "parallel-syncs", m->name, m->parallel_syncs);
+        if (m->auth_pass) {
+            bytebuf_append_str(out, "sentinel auth-pass");
+            append_word(out, m->name);
+            append_word(out, m->auth_pass);
+            bytebuf_append_char(out, '\n');
+        }
+    }
+    if (g_sentinel_opts.announce_ip && g_sentinel_opts.announce_ip[0])
+        line1(out, "announce-ip", g_sentinel_opts.announce_ip);
+    if (g_sentinel_opts.announce_port)
+        line_ll(out, "announce-port", NULL, g_sentinel_opts.announce_port);
+    if (g_sentinel_opts.sentinel_user && g_sentinel_opts.sentinel_user[0])
+        line1(out, "sentinel-user", g_sentinel_opts.sentinel_user);
+    if (g_sentinel_opts.sentinel_pass && g_sentinel_opts.sentinel_pass[0])
+        line1(out, "sentinel-pass", g_sentinel_opts.sentinel_pass);
+    if (g_sentinel_cfg.auth_pass)
+        line1(out, "auth-pass", g_sentinel_cfg.auth_pass);
+    for (int i = 0; i < g_sentinel_cfg.spare_count; i++) {
+        const char *colon = strrchr(g_sentinel_cfg.spares[i], ':');
+        if (!colon)
+            continue;
+        char host[SENTINEL_HOST_MAX + 1];
+        snprintf(host, sizeof host, "%.*s", (int)(colon - g_sentinel_cfg.spares[i]), g_sentinel_cfg.spares[i]);
+        bytebuf_append_str(out, "sentinel spare");
+        append_word(out, host);
+        bytebuf_appendf(out, " %s\n", colon + 1);
+    }
+    if (g_sentinel_cfg.repair_after_ms != 60000)
+        line_ll(out, "repair-after-milliseconds", NULL, g_sentinel_cfg.repair_after_ms);
+    if (g_sentinel_cfg.ping_period_ms != 250)
+        line_ll(out, "ping-period-milliseconds", NULL, g_sentinel_cfg.ping_period_ms);
+    if (g_sentinel_cfg.info_period_ms != 250)
+        line_ll(out, "info-period-milliseconds", NULL, g_sentinel_cfg.info_period_ms);
+}
+
+int sentinel_flush_config(void)
+{
+    static int warned_no_file;
+    if (!g_server.cfg.config_file) {
+        /* Redis Sentinel refuses to start without a file; this one runs, unsaved. */
+        if (!warned_no_file)
+            server_log(LL_WARNING, "Sentinel was started without a config file: changes to its configuration "
+                                   "will not survive a restart");
+        warned_no_file = 1;
+        return -1;
+    }
+    char *err = NULL;
+    if (config_rewrite(&g_server.cfg, &err) != 0) {
+        server_log(LL_WARNING, "WARNING: Sentinel was not able to save the new configuration on disk!!!: %s",
+                   err ? err : "unknown error");
+        rd_free(err);
+        return -1;
+    }
+    return 0;
 }

@@ -12,8 +12,8 @@
  *   - replicas are the other members (spares excluded: they are not replicating);
  *   - sentinels are the other members of the sentinels' group (peers.c).
  * Times are "milliseconds ago" as Redis reports them. Settings changed by SENTINEL
- * MONITOR / REMOVE / SET / CONFIG SET are this sentinel's own, as in Redis (not
- * persisted: FLUSHCONFIG answers +OK and writes nothing). */
+ * MONITOR / REMOVE / SET / CONFIG SET are this sentinel's own, as in Redis, and are
+ * written to its config file right away (sentinel_flush_config), as FLUSHCONFIG does. */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -467,8 +467,9 @@ static void sub_monitor(exec_ctx *c)
         if (!m) {
             resp_write_error(c->w, "ERR Duplicate master name.");
         } else {
-            resp_write_ok(c->w);
             sentinel_event("+monitor", "master %s %s %d quorum %u", m->name, m->seed_host, m->seed_port, m->quorum);
+            sentinel_flush_config();
+            resp_write_ok(c->w);
         }
     }
     rd_free(name);
@@ -482,6 +483,7 @@ static void sub_remove(exec_ctx *c)
         return;
     master_event("-monitor", m, NULL, NULL, NULL);
     sentinel_master_remove(m);
+    sentinel_flush_config();
     resp_write_ok(c->w);
 }
 
@@ -515,6 +517,8 @@ static void sub_set(exec_ctx *c)
                 m->quorum = ll > 1000000 ? 1000000u : (unsigned)ll;
             }
             if (bad) {
+                if (changes)
+                    sentinel_flush_config(); /* as Redis: the options before it stay set */
                 resp_write_errorf(c->w, "ERR Invalid argument '%.*s' for SENTINEL SET '%s'", (int)v->len, v->ptr,
                                   optname);
                 return;
@@ -526,6 +530,8 @@ static void sub_set(exec_ctx *c)
             redacted = 1;
         } else if (more > 0 && (rd_strcaseeq(opt->ptr, opt->len, "notification-script") ||
                                 rd_strcaseeq(opt->ptr, opt->len, "client-reconfig-script"))) {
+            if (changes)
+                sentinel_flush_config();
             resp_write_error(c->w, g_sentinel_opts.deny_scripts_reconfig
                                        ? "ERR Reconfiguration of scripts path is denied for security reasons. "
                                          "Check the deny-scripts-reconfig configuration directive in your "
@@ -533,6 +539,8 @@ static void sub_set(exec_ctx *c)
                                        : "ERR Scripts are not supported by redraft-sentinel");
             return;
         } else {
+            if (changes)
+                sentinel_flush_config();
             resp_write_errorf(c->w, "ERR Unknown option or number of arguments for SENTINEL SET '%s'", optname);
             return;
         }
@@ -543,7 +551,8 @@ static void sub_set(exec_ctx *c)
         changes++;
         j++;
     }
-    (void)changes;
+    if (changes)
+        sentinel_flush_config();
     resp_write_ok(c->w);
 }
 
@@ -736,6 +745,7 @@ static void config_set(exec_ctx *c)
         default: g_server.cfg.loglevel = loglevel_of(v); break;
         }
     }
+    sentinel_flush_config();
     resp_write_ok(c->w);
 }
 
@@ -747,6 +757,15 @@ static void sub_config(exec_ctx *c)
         config_set(c);
     else
         resp_write_error(c->w, "ERR Only SENTINEL CONFIG GET <option> / SET <option> <value> are supported.");
+}
+
+/* Redis 7.2's sentinelFlushConfigAndReply: the rewrite's failure is in the log. */
+static void sub_flushconfig(exec_ctx *c)
+{
+    if (sentinel_flush_config() != 0)
+        resp_write_error(c->w, "ERR Failed to save config file. Check server logs.");
+    else
+        resp_write_ok(c->w);
 }
 
 /* ---- SENTINEL DEBUG -------------------------------------------------------------------- */
@@ -902,7 +921,7 @@ void cmd_sentinel(exec_ctx *c)
     else if (!strcmp(name, "set"))
         sub_set(c);
     else if (!strcmp(name, "flushconfig"))
-        resp_write_ok(c->w);
+        sub_flushconfig(c);
     else if (!strcmp(name, "pending-scripts"))
         resp_write_array_len(c->w, 0);
     else if (!strcmp(name, "debug"))

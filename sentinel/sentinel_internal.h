@@ -38,6 +38,10 @@ void sentinel_config_defaults(void);
 void sentinel_config_free(void);
 /* A `sentinel ...` line (node/config.h): argv = the words after "sentinel". */
 int config_sentinel_directive(int argc, const rd_arg *argv, char **err);
+/* Rewrites the config file the sentinel was started with (CONFIG REWRITE, its
+ * `sentinel` lines from the current state), as Redis's sentinelFlushConfig after every
+ * change of masters or options. 0, or -1 (logged; without a config file, once). */
+int sentinel_flush_config(void);
 /* Is host usable as an instance address (an IP literal, or any resolvable name with
  * resolve-hostnames yes)? */
 int sentinel_valid_host(const char *host);

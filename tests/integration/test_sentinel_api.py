@@ -49,6 +49,15 @@ def flags_in_redis_order(flags, role):
     return len(order) == len(words) and order == sorted(order)
 
 
+class FilelessSentinel(Sentinel):
+    """A sentinel started with command-line flags only, no config file."""
+
+    def start(self, wait=True):
+        self.args = ["--cluster-port", self.bus_port] + list(harness.SHARD_TIMEOUT_ARGS) + self.extra_args
+        self.config = None
+        return harness.Node.start(self, wait=wait)
+
+
 class SentinelApiTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -392,6 +401,75 @@ class SentinelApiTest(unittest.TestCase):
         self.assertIn("INFO-PERIOD", debug)
         self.assertIn("PING-PERIOD", debug)
 
+    # -- the config file (Redis's sentinelFlushConfig) --------------------------------------
+    def test_config_file_survives_restart(self):
+        """SENTINEL MONITOR / SET / CONFIG SET / REMOVE rewrite the sentinel's config file,
+        so a restarted sentinel has them; the file's other lines stay."""
+        seed = self.shard.nodes[0]
+        port2 = harness.free_port()
+        comment = "# an unrelated comment that stays"
+        s = Sentinel(config=[comment, "sentinel monitor mymaster 127.0.0.1 %d 2" % seed.port,
+                             "sentinel spare 127.0.0.1 %d" % harness.free_port()]).start()
+        path = os.path.join(s.dir, "redraft.conf")
+
+        def read_conf():
+            with open(path) as f:
+                return f.read()
+
+        def restart():
+            # the harness writes config_lines at every start: hand it the file as left
+            s.config_lines = read_conf().splitlines()
+            self.assertEqual(s.stop(), 0, s.output())
+            s.start()
+
+        try:
+            self.assertEqual(s.call("SENTINEL", "MONITOR", "m2", "127.0.0.1", str(port2), "1"), b"OK")
+            self.assertIn("sentinel monitor m2 127.0.0.1 %d 1" % port2, read_conf().splitlines())
+            self.assertEqual(s.call("SENTINEL", "SET", "m2", "quorum", "3", "down-after-milliseconds", "4321",
+                                    "failover-timeout", "9000", "parallel-syncs", "2", "auth-pass", "two words"),
+                             b"OK")
+            self.assertEqual(s.call("SENTINEL", "SET", "mymaster", "down-after-milliseconds", "2500"), b"OK")
+            self.assertEqual(s.call("SENTINEL", "CONFIG", "SET", "announce-port", "4567"), b"OK")
+            self.assertEqual(s.call("SENTINEL", "FLUSHCONFIG"), b"OK")
+            text = read_conf()
+            self.assertEqual(s.call("SENTINEL", "FLUSHCONFIG"), b"OK")
+            self.assertEqual(read_conf(), text)  # a second rewrite changes nothing
+            lines = text.splitlines()
+            self.assertEqual(lines[0], comment)
+            sl = [l for l in lines if l.startswith("sentinel ")]
+            # Redis's order: each master's monitor line, then its options
+            self.assertEqual(sl[sl.index("sentinel monitor m2 127.0.0.1 %d 3" % port2):][:5],
+                             ["sentinel monitor m2 127.0.0.1 %d 3" % port2,
+                              "sentinel down-after-milliseconds m2 4321", "sentinel failover-timeout m2 9000",
+                              "sentinel parallel-syncs m2 2", 'sentinel auth-pass m2 "two words"'])
+            self.assertRegex(sl[0], r"^sentinel monitor mymaster 127\.0\.0\.1 \d+ 2$")
+            self.assertEqual(sl[1], "sentinel down-after-milliseconds mymaster 2500")
+            self.assertIn("sentinel announce-port 4567", sl)
+            self.assertEqual(len([l for l in sl if l.startswith("sentinel spare ")]), 1)
+
+            restart()
+            m2 = s.master("m2")
+            self.assertEqual((m2["ip"], m2["port"], m2["quorum"], m2["down-after-milliseconds"],
+                              m2["failover-timeout"], m2["parallel-syncs"]),
+                             ("127.0.0.1", str(port2), "3", "4321", "9000", "2"))
+            m = s.master("mymaster")
+            self.assertEqual((m["quorum"], m["down-after-milliseconds"]), ("2", "2500"))
+            self.assertEqual(s.call("SENTINEL", "CONFIG", "GET", "announce-port"), [b"announce-port", b"4567"])
+            self.assertEqual(s.call("SENTINEL", "FLUSHCONFIG"), b"OK")
+            self.assertIn('sentinel auth-pass m2 "two words"', read_conf().splitlines())  # read back verbatim
+
+            self.assertEqual(s.call("SENTINEL", "REMOVE", "m2"), b"OK")
+            restart()
+            self.assertEqual(str(s.call("SENTINEL", "MASTER", "m2", raise_errors=False)), NO_SUCH_MASTER)
+            self.assertEqual(s.call("ROLE"), [b"sentinel", [b"mymaster"]])
+            text = read_conf()
+            self.assertNotIn(" m2 ", text)
+            self.assertEqual(text.splitlines()[0], comment)
+            self.assertEqual(s.master("mymaster")["down-after-milliseconds"], "2500")
+        finally:
+            bad = stop_all(nodes=[s])
+        self.assertEqual(bad, [])
+
 
 SENTINEL_KEYS = ["name", "ip", "port", "runid", "flags", "link-pending-commands", "link-refcount",
                  "last-ping-sent", "last-ok-ping-reply", "last-ping-reply", "down-after-milliseconds",
@@ -490,6 +568,24 @@ class SentinelStartupTest(unittest.TestCase):
         r = subprocess.run(cmd, capture_output=True, timeout=30)
         self.assertEqual(r.returncode, 1)
         self.assertIn("sentinel directive while not in sentinel mode", r.stderr.decode())
+
+    def test_without_config_file(self):
+        """Started with flags only, a sentinel runs and keeps runtime changes in memory;
+        FLUSHCONFIG answers Redis's error, and the missing file is logged once."""
+        s = FilelessSentinel(args=["--sentinel", "monitor", "mymaster", "127.0.0.1", harness.free_port(), "1"])
+        s.start()
+        try:
+            self.assertFalse(os.path.exists(os.path.join(s.dir, "redraft.conf")))
+            self.assertEqual(s.call("SENTINEL", "SET", "mymaster", "quorum", "2"), b"OK")
+            self.assertEqual(s.call("SENTINEL", "MONITOR", "m2", "127.0.0.1", str(harness.free_port()), "1"), b"OK")
+            self.assertEqual(s.master("mymaster")["quorum"], "2")
+            self.assertEqual(str(s.call("SENTINEL", "FLUSHCONFIG", raise_errors=False)),
+                             "ERR Failed to save config file. Check server logs.")
+            self.assertEqual(s.output().count("started without a config file"), 1)
+            self.assertFalse([f for f in os.listdir(s.dir) if f.endswith(".conf") or ".tmp-" in f])
+        finally:
+            bad = stop_all(nodes=[s])
+        self.assertEqual(bad, [])
 
     def test_shutdown(self):
         s = Sentinel().start()
