@@ -121,8 +121,9 @@ class LocalCluster:
     """
 
     def __init__(self, shards=3, replicas=3, sentinels=0, standalone=False, spares=0,
-                 sentinel_conf=()):
+                 sentinel_conf=(), node_args=()):
         self.shards = shards
+        self.node_args = [str(x) for x in node_args]
         self.replicas = replicas
         self.sentinels = sentinels
         self.standalone = standalone
@@ -153,7 +154,7 @@ class LocalCluster:
                   "--sentinel-bin", os.path.join(BIN, "redraft-sentinel"), "--spares", self.spares]
             for line in list(SENTINEL_TIMEOUT_CONF) + self.sentinel_conf:
                 a += ["--sentinel-conf", line]
-        return a + ["--"] + list(SHARD_TIMEOUT_ARGS)
+        return a + ["--"] + list(SHARD_TIMEOUT_ARGS) + self.node_args
 
     def start(self):
         n = self.shards * self.replicas + self.spares
@@ -539,6 +540,30 @@ class LocalClusterSentinels(unittest.TestCase):
         sp_ = lc.stop()
         self.assertEqual(sp_.returncode, 0, sp_.stdout + sp_.stderr)
         self.assertEqual(processes_mentioning(lc.dir), [])
+
+    def test_password_protected_cluster(self):
+        # `-- --requirepass PW`: the launcher gives the nodes masterauth too (they call
+        # each other) and the sentinels `sentinel auth-pass`; the sentinels then discover
+        # every member, push the topology and drive a failover through the passwords.
+        self.lc.cleanup()
+        lc = self.lc = LocalCluster(2, 3, sentinels=3, node_args=["--requirepass", "s3cret"])
+        lc.start()
+        for port in lc.ports():
+            with Client(port) as c:
+                self.assertEqual(c.call("AUTH", "s3cret"), b"OK")
+                self.assertIn(b"cluster_state:ok", c.call("CLUSTER", "INFO"))
+        sp = lc.sentinel_ports()[0]
+        for name in lc.names():
+            def members_seen():
+                r = Client(sp).call("SENTINEL", "MASTER", name, raise_errors=False)
+                d = {text(r[i]): text(r[i + 1]) for i in range(0, len(r), 2)} if isinstance(r, list) else {}
+                return d.get("num-slaves") == "2" and d.get("flags") == "master"
+            self.assertTrue(wait_until(members_seen, SHARD_WAIT, 0.1), lc.logs())
+        before = master_addr(sp, "shard-0")
+        with Client(sp) as c:
+            self.assertEqual(c.call("SENTINEL", "FAILOVER", "shard-0"), b"OK")
+        self.assertTrue(wait_until(lambda: master_addr(sp, "shard-0") not in (None, before), SHARD_WAIT, 0.05),
+                        lc.logs())
 
     def test_spares_are_started_and_listed(self):
         # A standalone shard with one spare: the spare runs (raft-spare yes), every
