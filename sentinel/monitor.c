@@ -543,6 +543,9 @@ static void info_cb(resp_client *c, resp_reply *reply, const char *err, void *pr
     int64_t now = sentinel_now_ms();
     info_snap sn;
     parse_info(reply->str, reply->len, &sn);
+    rd_free(ri->info_text); /* kept for SENTINEL INFO-CACHE */
+    ri->info_text = rd_strndup(reply->str, reply->len);
+    ri->info_len = reply->len;
     resp_reply_free(reply);
 
     sentinel_master *m = ri->master;

@@ -62,6 +62,7 @@ static void instance_free(sentinel_instance *ri)
     ri->link = NULL;
     if (link)
         resp_client_close(link);
+    rd_free(ri->info_text);
     rd_free(ri);
 }
 

@@ -83,6 +83,8 @@ typedef struct sentinel_instance {
     int64_t last_ping_reply_ms;   /* any reply, including errors such as -LOADING */
     int64_t last_avail_ms;        /* last time it answered a PING correctly (sdown base) */
     int64_t info_refresh_ms;      /* when the last INFO reply arrived */
+    char *info_text;              /* that reply's text, owned (SENTINEL INFO-CACHE); NULL = none */
+    size_t info_len;
     int64_t s_down_since_ms;      /* 0 = not sdown */
     int64_t o_down_since_ms;      /* 0 = not odown */
     /* from INFO replication / raft */

@@ -396,8 +396,15 @@ static void sub_reset(exec_ctx *c)
         sentinel_master *m = sentinel_master_at(i);
         if (!rd_glob_match(c->argv[2].ptr, c->argv[2].len, m->name, strlen(m->name), 0))
             continue;
-        /* Forget what was concluded about the shard; monitor.c concludes it again
-         * from fresh replies, as Redis rediscovers a reset master's replicas. */
+        /* As Redis's sentinelResetMaster: the replicas are forgotten and rediscovered
+         * (monitor.c finds them again in the leader's Raft member list within an INFO
+         * period, with +slave events); the instance that leads (else the seed) and a
+         * failover's target stay, and the down states are concluded again from fresh
+         * replies. */
+        sentinel_instance *keep = m->leader ? m->leader : sentinel_instance_find(m, m->seed_host, m->seed_port);
+        for (int j = m->node_count - 1; j >= 0; j--)
+            if (m->nodes[j] != keep && m->nodes[j] != m->promoted)
+                sentinel_instance_remove(m->nodes[j]);
         for (int j = 0; j < m->node_count; j++) {
             sentinel_instance *ri = m->nodes[j];
             ri->flags &= ~(unsigned)(SRI_S_DOWN | SRI_O_DOWN | SRI_MASTER_DOWN);
@@ -556,10 +563,18 @@ static void sub_set(exec_ctx *c)
     resp_write_ok(c->w);
 }
 
+static void write_info_text(exec_ctx *c, const sentinel_instance *ri)
+{
+    if (ri->info_text)
+        resp_write_verbatim(c->w, "txt", ri->info_text, ri->info_len);
+    else
+        resp_write_null(c->w);
+}
+
 static void sub_info_cache(exec_ctx *c)
 {
-    /* Redis replies [name, [[ms-since-refresh, INFO text], ...]] per master asked for;
-     * the INFO text is not kept here, so it is null. */
+    /* Redis replies [name, [[ms-since-refresh, INFO text], ...]] per master asked for,
+     * the master first; the text is the last INFO reply (null before the first). */
     int n = 0;
     for (int i = 0; i < sentinel_master_count(); i++) {
         const sentinel_master *m = sentinel_master_at(i);
@@ -585,14 +600,14 @@ static void sub_info_cache(exec_ctx *c)
         if (mi) {
             resp_write_array_len(c->w, 2);
             resp_write_int(c->w, ago(now, mi->info_refresh_ms));
-            resp_write_null(c->w);
+            write_info_text(c, mi);
         }
         for (int k = 0; k < m->node_count; k++) {
             if (!sentinel_is_replica(m, m->nodes[k]))
                 continue;
             resp_write_array_len(c->w, 2);
             resp_write_int(c->w, ago(now, m->nodes[k]->info_refresh_ms));
-            resp_write_null(c->w);
+            write_info_text(c, m->nodes[k]);
         }
     }
 }

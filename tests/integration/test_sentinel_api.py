@@ -248,6 +248,27 @@ class SentinelApiTest(unittest.TestCase):
         self.assertTrue(wait_until(lambda: reply_map(self.c.call("SENTINEL", "MASTER", "mymaster"))["num-slaves"]
                                    == "2", SHARD_WAIT, 0.1))
 
+    def test_reset_rediscovers_the_replicas(self):
+        # Redis's SENTINEL RESET forgets a master's replicas and finds them again (+slave).
+        leader = self.shard.leader()
+        want = sorted(n.port for n in self.shard.nodes if n is not leader)
+
+        def ports():
+            return sorted(int(reply_map(r)["port"]) for r in self.c.call("SENTINEL", "REPLICAS", "mymaster"))
+        self.assertTrue(wait_until(lambda: ports() == want, SHARD_WAIT, 0.1), ports())
+        sub = self.sentinel.client()
+        try:
+            sub.send_raw(Client.encode("SUBSCRIBE", "+slave"))
+            self.assertEqual(sub.read_reply(), [b"subscribe", b"+slave", 1])
+            self.assertEqual(self.c.call("SENTINEL", "RESET", "mymaster"), 1)
+            found = sorted(int(sub.read_reply()[2].split()[3]) for _ in want)
+            self.assertEqual(found, want)
+        finally:
+            sub.close()
+        self.assertTrue(wait_until(lambda: ports() == want, SHARD_WAIT, 0.1), ports())
+        self.assertEqual(self.c.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster"),
+                         [b"127.0.0.1", str(leader.port).encode()])
+
     def test_sentinels_of_a_lone_sentinel(self):
         self.assertEqual(self.c.call("SENTINEL", "SENTINELS", "mymaster"), [])
 
@@ -391,9 +412,17 @@ class SentinelApiTest(unittest.TestCase):
         self.assertEqual(self.c.call("SENTINEL", "FLUSHCONFIG"), b"OK")
         self.assertEqual(self.c.call("SENTINEL", "PENDING-SCRIPTS"), [])
         self.assertEqual(self.c.call("SENTINEL", "INFO-CACHE", "nope"), [])
-        cache = self.c.call("SENTINEL", "INFO-CACHE", "mymaster")
+        def cached():
+            cache = self.c.call("SENTINEL", "INFO-CACHE", "mymaster")
+            return cache if len(cache[1]) == 3 and all(e[1] for e in cache[1]) else None
+        self.assertTrue(wait_until(cached, SHARD_WAIT, 0.1), self.c.call("SENTINEL", "INFO-CACHE", "mymaster"))
+        cache = cached()
         self.assertEqual(cache[0], b"mymaster")
-        self.assertIsInstance(cache[1], list)
+        # the master first, then the replicas: [ms since the INFO reply, its text]
+        texts = [str(e[1]) for e in cache[1]]
+        self.assertIn("role:master", texts[0])
+        self.assertTrue(all("role:slave" in t for t in texts[1:]), texts)
+        self.assertTrue(all(isinstance(e[0], int) and 0 <= e[0] < 10000 for e in cache[1]), cache[1])
         help_lines = self.c.call("SENTINEL", "HELP")
         self.assertEqual(help_lines[0], b"SENTINEL <subcommand> [<arg> [value] [opt] ...]. Subcommands are:")
         self.assertEqual(help_lines[-2:], [b"HELP", b"    Prints this help."])
