@@ -160,10 +160,25 @@ static int propose_set(const char *key, const char *val, size_t vlen)
     return replicate_propose_internal(S_srv, 0, 0, 3, argv);
 }
 
+/* The last topology this sentinel proposed, until it applies. Every change is computed
+ * from the applied state, so a second change proposed before the first applied would
+ * overwrite it (a repair's member swap lost to a growth, or the reverse): one at a time.
+ * A proposal of an earlier term, or one not applied within PENDING_VOID_MS (its entry
+ * was lost), no longer counts. */
+#define PENDING_VOID_MS 5000
+static struct {
+    uint64_t epoch, term;
+    int64_t since_ms;
+} pending_topology;
+
 int sentinel_state_commit_topology(const topology *t)
 {
     if (!S_srv || !raft_node_is_leader())
         return -1;
+    if (pending_topology.epoch && pending_topology.term == raft_node_term() &&
+        sentinel_state_epoch() < pending_topology.epoch &&
+        sentinel_now_ms() - pending_topology.since_ms < PENDING_VOID_MS)
+        return -1; /* the caller retries once the previous change applied */
     bytebuf b;
     bytebuf_init(&b);
     topology_encode(t, &b);
@@ -174,6 +189,11 @@ int sentinel_state_commit_topology(const topology *t)
     if (rc == 0)
         rc = propose_set(KEY_EPOCH, ep, (size_t)n);
     bytebuf_free(&b);
+    if (rc == 0) {
+        pending_topology.epoch = t->epoch;
+        pending_topology.term = raft_node_term();
+        pending_topology.since_ms = sentinel_now_ms();
+    }
     return rc;
 }
 

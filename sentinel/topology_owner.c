@@ -6,9 +6,11 @@
  * Creation, once every configured cluster master's shard is discovered (monitor knows the
  * leader and every member's node id, Raft id, host, port and bus port) and the state holds
  * no topology: ask every node for CLUSTER GETTOPOLOGY; if some node already holds a
- * topology whose shards are exactly the discovered ones (same node-id sets), adopt the
+ * topology whose shards are all among the discovered ones (same node-id sets), adopt the
  * highest-epoch such topology (a restarted sentinel group, or a cluster pushed by
- * scripts/local-cluster); otherwise build one like redis-cli --cluster create: shards in
+ * scripts/local-cluster; the shards it lacks join afterwards, see growth); if the nodes
+ * hold topologies none of which fits, create nothing (a new split would move slots away
+ * from their data) and say so; otherwise build one like redis-cli --cluster create: shards in
  * master-name order (natural order, so shard-10 follows shard-9), 16384 slots split
  * evenly and contiguously, a shard's id the SHA-1 of its sorted node ids joined by ","
  * (as scripts/local-cluster does; fixed at creation, never recomputed), its leader
@@ -24,6 +26,19 @@
  *
  * Membership changes (repair, sentinel_topology_replace_member): same slots and shard
  * ids, the member swapped, epoch + 1.
+ *
+ * Growth: once the topology exists, a cluster master discovered later (SENTINEL MONITOR
+ * at runtime, a `sentinel monitor` line added before a restart) whose members are in no
+ * shard of it is added, one master at a time: the same discovery check as creation (the
+ * leader's INFO raft member list must match monitor's view; the nodes are asked for
+ * CLUSTER GETTOPOLOGY too, so the epoch clears whatever they hold), then every existing
+ * shard unchanged plus the new shard (id by the creation rule, leader first) owning no
+ * slots -- moving slots to it is slot migration's job -- at epoch + 1, with its name ->
+ * shard id mapping. A master whose members are split over shards, or only partly in
+ * one, is left alone (logged): only an operator can tell what it should be.
+ *
+ * A master removed with SENTINEL REMOVE keeps its shard in the topology (its slots must
+ * not vanish); the pusher logs once that the shard has no master any more.
  *
  * Standalone masters get no topology, but their shard id (the same SHA-1 rule) is
  * recorded once discovered.
@@ -54,6 +69,7 @@
 #define COMMIT_WAIT_MS 5000
 #define WAIT_LOG_PERIOD_MS 10000
 #define SHARD_ID_PROPOSE_PERIOD_MS 1000
+#define GROW_SCAN_PERIOD_MS 500
 
 enum { PH_IDLE = 0, PH_QUERYING, PH_COMMITTING };
 
@@ -76,6 +92,13 @@ static struct {
     /* standalone shard ids */
     int64_t last_shard_propose;
     int acting;                 /* this sentinel was the acting one at the last tick */
+    /* growth: the master being added ("" = creation), the epoch its commit must reach */
+    char grow_name[SENTINEL_NAME_MAX + 1];
+    uint64_t commit_epoch;
+    int64_t last_grow_log;
+    int64_t next_grow_scan;
+    /* shard ids already logged as having no master (SENTINEL REMOVE), 40 bytes each */
+    bytebuf orphans_logged;
     /* the watcher */
     uint64_t seen_epoch;
     topology *seen;             /* the last topology seen applied (owned), or NULL */
@@ -403,11 +426,13 @@ static int shard_matches(const topology_shard *sh, const sentinel_master *m)
 /* 1 if t's shards are exactly the masters' shards (each master matching one shard). */
 static int topology_matches(const topology *t, sentinel_master **ms, int n)
 {
-    if (t->shard_count != n)
+    /* Every shard of t is one of the discovered shards (t may lack some: growth adds
+     * them afterwards, without touching the slots t assigns). */
+    if (t->shard_count == 0 || t->shard_count > n)
         return 0;
-    for (int i = 0; i < n; i++) {
+    for (int j = 0; j < t->shard_count; j++) {
         int found = 0;
-        for (int j = 0; j < t->shard_count && !found; j++)
+        for (int i = 0; i < n && !found; i++)
             found = shard_matches(&t->shards[j], ms[i]);
         if (!found)
             return 0;
@@ -606,8 +631,14 @@ static void start_query(sentinel_master **ms, int n, int64_t now)
         decide(now);
 }
 
+static void decide_growth(int64_t now);
+
 static void decide(int64_t now)
 {
+    if (T.grow_name[0]) {
+        decide_growth(now);
+        return;
+    }
     int n, all_known;
     sentinel_master **ms = cluster_masters(&n, &all_known);
     T.phase = PH_IDLE;
@@ -642,6 +673,13 @@ static void decide(int64_t now)
             server_log(LL_NOTICE, "Sentinel: adopting the cluster topology the nodes hold (epoch %llu, %d shards)",
                        (unsigned long long)t->epoch, t->shard_count);
         }
+    } else if (T.held_count > 0) {
+        /* The nodes hold a topology that does not fit the monitored shards: building a
+         * new one would re-split the slots under data that lives by the old one. An
+         * operator must fix the monitored masters (or push a topology) first. */
+        server_log(LL_WARNING, "Sentinel: the nodes hold a cluster topology (epoch %llu) that does not match the "
+                               "monitored shards: not creating one",
+                   (unsigned long long)T.max_epoch_seen);
     } else {
         uint64_t base = T.max_epoch_seen > state_epoch ? T.max_epoch_seen : state_epoch;
         t = build_new(ms, n, base + 1);
@@ -652,6 +690,7 @@ static void decide(int64_t now)
     if (t && commit(t, ms, n) == 0) {
         T.phase = PH_COMMITTING;
         T.phase_deadline = now + COMMIT_WAIT_MS;
+        T.commit_epoch = t->epoch;
         T.next_round = 0;
     }
     if (t) {
@@ -660,6 +699,139 @@ static void decide(int64_t now)
     }
     rd_free(ms);
     held_clear();
+}
+
+/* ---- growth ------------------------------------------------------------------------ */
+
+/* How m's members sit in t: 0 none of them is in a shard, 1 they are exactly shard *si,
+ * -1 anything else (split over shards, only some of them, or the shard has others too). */
+static int placement(const topology *t, const sentinel_master *m, int *si)
+{
+    int in = 0, out = 0, shard = -1, split = 0;
+    for (int i = 0; i < m->node_count; i++) {
+        const sentinel_instance *ri = m->nodes[i];
+        if (!is_member(ri))
+            continue;
+        int s = -1;
+        if (topology_find_node(t, ri->node_id, &s)) {
+            in++;
+            if (shard >= 0 && s != shard)
+                split = 1;
+            shard = s;
+        } else {
+            out++;
+        }
+    }
+    if (in == 0)
+        return 0;
+    if (split || out > 0 || !shard_matches(&t->shards[shard], m))
+        return -1;
+    *si = shard;
+    return 1;
+}
+
+/* The committed topology exists: look for one discovered cluster master with no shard in
+ * it and start the creation query (INFO raft of its leader, GETTOPOLOGY of its members)
+ * for it alone; decide_growth() takes it from there. */
+static void growth_tick(int64_t now)
+{
+    if (now < T.next_grow_scan)
+        return;
+    T.next_grow_scan = now + GROW_SCAN_PERIOD_MS;
+    topology *cur = rd_malloc(sizeof *cur);
+    if (sentinel_state_topology(cur) != 0) {
+        rd_free(cur);
+        return;
+    }
+    int n, all_known;
+    sentinel_master **ms = cluster_masters(&n, &all_known);
+    int log_now = now - T.last_grow_log > WAIT_LOG_PERIOD_MS;
+    for (int i = 0; i < n; i++) {
+        sentinel_master *m = ms[i];
+        if (!discovered(m))
+            continue;
+        int si = -1;
+        int p = placement(cur, m, &si);
+        if (p == 1) {
+            /* its shard is there (e.g. a removed master monitored again): record the name */
+            char id[41];
+            if (!sentinel_state_shard_id(m->name, id) && now - T.last_shard_propose >= SHARD_ID_PROPOSE_PERIOD_MS &&
+                sentinel_state_set_shard(m->name, cur->shards[si].id) == 0) {
+                T.last_shard_propose = now;
+                server_log(LL_NOTICE, "Sentinel: master %s is shard %s of the topology", m->name, cur->shards[si].id);
+            }
+            continue;
+        }
+        if (p < 0) {
+            /* a repair in progress looks like this for a while; anything else needs an operator */
+            if (log_now) {
+                T.last_grow_log = now;
+                server_log(LL_VERBOSE, "Sentinel: the members of %s do not match one shard of the topology: "
+                                       "not adding it", m->name);
+            }
+            continue;
+        }
+        snprintf(T.grow_name, sizeof T.grow_name, "%s", m->name);
+        server_log(LL_VERBOSE, "Sentinel: master %s has no shard in the topology: checking its members", m->name);
+        start_query(&ms[i], 1, now);
+        break; /* one at a time */
+    }
+    rd_free(ms);
+    topology_free(cur);
+    rd_free(cur);
+}
+
+/* The growth query is over: commit the topology with T.grow_name's shard added, slotless. */
+static void decide_growth(int64_t now)
+{
+    char name[SENTINEL_NAME_MAX + 1];
+    snprintf(name, sizeof name, "%s", T.grow_name);
+    T.grow_name[0] = '\0';
+    T.phase = PH_IDLE;
+    uint64_t max_seen = T.max_epoch_seen;
+    held_clear();
+    sentinel_master *m = sentinel_master_by_name(name, strlen(name));
+    if (T.incomplete) {
+        server_log(LL_VERBOSE, "Sentinel: the member list of %s is not complete yet: adding its shard postponed", name);
+        return;
+    }
+    if (!raft_node_is_leader() || !m || !mode_known(m) || !m->cluster_enabled || !discovered(m))
+        return; /* changed meanwhile: the next tick starts over */
+    topology *t = rd_malloc(sizeof *t);
+    if (sentinel_state_topology(t) != 0) {
+        rd_free(t);
+        return;
+    }
+    int si;
+    if (placement(t, m, &si) != 0) {
+        topology_free(t);
+        rd_free(t);
+        return;
+    }
+    uint64_t e = t->epoch, se = sentinel_state_epoch();
+    if (se > e)
+        e = se;
+    if (max_seen > e)
+        e = max_seen; /* its nodes refuse anything not above what they hold */
+    t->epoch = e + 1;
+    char id[41];
+    master_shard_id(m, id);
+    char err[256] = "out of limits";
+    topology_shard *sh = topology_add_shard(t, id);
+    int ok = sh && add_members(sh, m) == 0 && topology_finish(t, err, sizeof err) == 0;
+    if (!ok) {
+        server_log(LL_WARNING, "Sentinel: cannot add the shard of %s to the topology: %s", name, err);
+    } else if (sentinel_state_commit_topology(t) == 0) {
+        sentinel_state_set_shard(name, id); /* same loop iteration: same log entry */
+        T.phase = PH_COMMITTING;
+        T.phase_deadline = now + COMMIT_WAIT_MS;
+        T.commit_epoch = t->epoch;
+        T.next_round = 0;
+        server_log(LL_NOTICE, "Sentinel: topology epoch %llu: shard of %s added (id %s, %d members, no slots)",
+                   (unsigned long long)t->epoch, name, id, sh->node_count);
+    }
+    topology_free(t);
+    rd_free(t);
 }
 
 static void creation_tick(int64_t now)
@@ -673,12 +845,15 @@ static void creation_tick(int64_t now)
         return;
     }
     if (T.phase == PH_COMMITTING) {
-        if (sentinel_state_has_topology() || now > T.phase_deadline)
+        if ((sentinel_state_has_topology() && sentinel_state_epoch() >= T.commit_epoch) || now > T.phase_deadline)
             T.phase = PH_IDLE;
         return;
     }
-    if (sentinel_state_has_topology())
+    if (sentinel_state_has_topology()) {
+        growth_tick(now);
         return;
+    }
+    T.grow_name[0] = '\0';
     int n, all_known;
     sentinel_master **ms = cluster_masters(&n, &all_known);
     int ready = n > 0 && all_known;
@@ -834,6 +1009,18 @@ static void recommit_above(void)
     T.bump_above = 0;
 }
 
+/* A shard whose master was removed (SENTINEL REMOVE) stays in the topology, slots and
+ * all: say so once per shard id. */
+static void note_orphan(const topology_shard *sh)
+{
+    for (size_t off = 0; off + TOPOLOGY_ID_LEN <= T.orphans_logged.len; off += TOPOLOGY_ID_LEN)
+        if (memcmp(T.orphans_logged.data + off, sh->id, TOPOLOGY_ID_LEN) == 0)
+            return;
+    bytebuf_append(&T.orphans_logged, sh->id, TOPOLOGY_ID_LEN);
+    server_log(LL_NOTICE, "Sentinel: shard %s has no monitored master (removed?): it stays in the topology "
+                          "with its %d slot range(s)", sh->id, sh->range_count);
+}
+
 static void push_tick(int64_t now)
 {
     if (T.round_pending > 0 || now < T.next_round)
@@ -854,7 +1041,10 @@ static void push_tick(int64_t now)
     static const char *const argv[2] = {"CLUSTER", "GETTOPOLOGY"};
     for (int i = 0; i < t->shard_count; i++) {
         const topology_shard *sh = &t->shards[i];
-        const char *pw = sentinel_master_password(master_of_shard(sh));
+        const sentinel_master *owner = master_of_shard(sh);
+        if (!owner)
+            note_orphan(sh);
+        const char *pw = sentinel_master_password(owner);
         for (int j = 0; j < sh->node_count; j++) {
             push_arg *pa = rd_calloc(1, sizeof *pa);
             pa->gen = T.round_gen;

@@ -7,7 +7,9 @@ create the topology (shards in name order, slots 0-8191 / 8192-16383 as redis-cl
 every node, which then reports cluster_state:ok with the right CLUSTER SLOTS. A node that
 restarts without its topology file gets the current topology again. Killing the acting
 sentinel: another one becomes acting and keeps the same epoch (the state is replicated:
-it neither re-creates nor re-adopts the topology).
+it neither re-creates nor re-adopts the topology). A third cluster-mode shard monitored
+at runtime (SENTINEL MONITOR) joins the topology at epoch + 1 as a shard without slots;
+the first two keep theirs; a master removed with SENTINEL REMOVE keeps its shard.
 """
 import hashlib
 import os
@@ -16,7 +18,7 @@ import time
 import unittest
 
 import harness
-from harness import Node, RespError, Shard, wait_until
+from harness import Node, RespError, Shard, reply_map, wait_until
 from sentinel_util import (WAIT, EventWatcher, acting, call, describe_group, healthy_replica_ports, live,
                            master_addr, sentinel_group, stop_all, text)
 
@@ -92,8 +94,9 @@ class SentinelTopologyTest(unittest.TestCase):
                 ids.append(text(c.call("CLUSTER", "MYID")))
         return ids
 
-    def wait_topology(self, epoch=None):
-        """Every live node holds the same 2-shard topology (at `epoch` if given); returns it."""
+    def wait_topology(self, epoch=None, shard_count=2):
+        """Every live node holds the same topology of `shard_count` shards (at `epoch` if
+        given); returns it."""
         got = {}
 
         def ok():
@@ -103,7 +106,7 @@ class SentinelTopologyTest(unittest.TestCase):
                     got[n.port] = topology_of(n)
             vals = list(got.values())
             return (vals and vals[0] is not None and all(v == vals[0] for v in vals)
-                    and len(vals[0][1]) == 2 and (epoch is None or vals[0][0] == epoch))
+                    and len(vals[0][1]) == shard_count and (epoch is None or vals[0][0] == epoch))
         self.assertTrue(wait_until(ok, WAIT, 0.1), "no common topology: %s\n%s" % (got, self.describe()))
         return list(got.values())[0]
 
@@ -254,6 +257,152 @@ class SentinelTopologyTest(unittest.TestCase):
         finally:
             for w in watchers:
                 w.close()
+
+    def test_6_new_shard_joins_without_slots(self):
+        epoch, shards = self.wait_topology()
+        before_slots = {}
+        for n in self.nodes():
+            if n.alive():
+                with n.client() as c:
+                    before_slots[n.port] = sorted((r[0], r[1], r[2][1]) for r in c.call("CLUSTER", "SLOTS"))
+        new = Shard(3, cluster=True)
+        self.shards.append(new)   # tearDownClass stops it, whatever happens here
+        new.start()
+        new_ids = self.node_ids(new)
+        new_id = hashlib.sha1(",".join(sorted(new_ids)).encode()).hexdigest()
+        leader = new.leader()
+        with leader.client() as c:
+            leader_id = text(c.call("CLUSTER", "MYID"))
+        self.assertIsNone(topology_of(leader), "a new shard holds no topology yet")
+        watchers = [EventWatcher(x, ["+new-epoch"]) for x in live(self.group)]
+        try:
+            t0 = time.monotonic()
+            for x in live(self.group):
+                self.assertEqual(call(x, "SENTINEL", "MONITOR", "shard-2", "127.0.0.1", str(new.nodes[0].port), "2"),
+                                 b"OK")
+            # every node (the new shard's too) holds epoch + 1 with three shards
+            new_epoch, new_shards = self.wait_topology(epoch + 1, shard_count=3)
+            self.assertEqual(new_epoch, epoch + 1)
+            # the first two unchanged (ids, slots, members in order); the third added slotless
+            self.assertEqual(new_shards[:2], shards)
+            sid, ranges, members = new_shards[2]
+            self.assertEqual(sid, new_id)
+            self.assertEqual(ranges, "-")
+            self.assertEqual(sorted(members), sorted(new_ids))
+            self.assertEqual(members[0], leader_id, "the leader is listed first")
+            for w in watchers:
+                self.assertIsNotNone(w.wait("+new-epoch", lambda p: p == str(new_epoch), since=t0), w.dump())
+        finally:
+            for w in watchers:
+                w.close()
+        self.wait_cluster_ok()
+        # slots are routed as before: the new shard's leader appears nowhere in CLUSTER SLOTS
+        for n in self.nodes():
+            if not n.alive():
+                continue
+            with n.client() as c:
+                got = sorted((r[0], r[1], r[2][1]) for r in c.call("CLUSTER", "SLOTS"))
+            self.assertEqual(got, before_slots.get(n.port, got), "CLUSTER SLOTS on %d" % n.port)
+            self.assertEqual(len(got), 2, "CLUSTER SLOTS on %d: %s" % (n.port, got))
+            self.assertNotIn(leader.port, [p for _, _, p in got])
+        # a node of shard-0 lists the new shard's leader as a master without slots
+        n0 = self.shards[0].leader()
+
+        def listed():
+            with n0.client(timeout=5) as c:
+                nodes = text(c.call("CLUSTER", "NODES"))
+            for line in nodes.splitlines():
+                f = line.split()
+                if f and f[0] == leader_id:
+                    return f
+            return None
+        self.assertTrue(wait_until(lambda: listed() is not None, WAIT, 0.1), self.describe())
+        f = listed()
+        self.assertIn("master", f[2].split(","), f)
+        self.assertEqual(f[1].split("@")[0], "127.0.0.1:%d" % leader.port, f)
+        self.assertEqual(f[3], "-", f)
+        self.assertEqual(len(f), 8, "no slots expected: %s" % f)
+        # CLUSTER SHARDS: the new shard with no slots, its leader the master
+        with n0.client() as c:
+            sh_reply = c.call("CLUSTER", "SHARDS")
+        found = None
+        for entry in sh_reply:
+            d = reply_map(entry)
+            ids = [text(reply_map(nd)["id"]) for nd in d["nodes"]]
+            if leader_id in ids:
+                found = d
+        self.assertIsNotNone(found, sh_reply)
+        self.assertEqual(found["slots"], [])
+        roles = {text(reply_map(nd)["id"]): text(reply_map(nd)["role"]) for nd in found["nodes"]}
+        self.assertEqual(roles[leader_id], "master", roles)
+        self.assertEqual(sorted(roles), sorted(new_ids))
+
+    def test_7_removed_master_keeps_its_shard(self):
+        # SENTINEL REMOVE forgets a master, not its shard: the slots stay where they are
+        before = self.wait_topology(shard_count=3)
+        for x in live(self.group):
+            self.assertEqual(call(x, "SENTINEL", "REMOVE", "shard-1"), b"OK")
+        act = acting(self.group)
+        self.assertIsNotNone(act, describe_group(self.group))
+        self.assertTrue(wait_until(lambda: "has no monitored master" in act.output(), WAIT, 0.1),
+                        describe_group(self.group))
+        time.sleep(1.5)
+        self.assertEqual(self.wait_topology(before[0], shard_count=3), before)
+        self.wait_cluster_ok()
+
+
+
+class SentinelAdoptsHeldTopologyTest(unittest.TestCase):
+    """Sentinels started on a cluster whose nodes already hold a topology (pushed before
+    the sentinels existed, with an unusual split) adopt it -- the slots stay where the
+    data is -- and a monitored shard it lacks joins it without slots."""
+
+    def setUp(self):
+        self.shards, self.group = [], None
+        self.shards = [Shard(3, cluster=True).start() for _ in range(3)]
+
+    def tearDown(self):
+        bad = stop_all(self.group, self.shards, [])
+        if bad:
+            raise AssertionError("\n".join(bad))
+
+    def test_adopt_then_grow(self):
+        a, b, c = self.shards
+        ids = {}
+        for sh in self.shards:
+            for n in sh.nodes:
+                with n.client() as cl:
+                    ids[n.port] = text(cl.call("CLUSTER", "MYID"))
+        sid_a, sid_b = "a" * 40, "b" * 40
+        lines = ["redraft-topology 1", "epoch 7"]
+        for sid, rng, sh in ((sid_a, "0-99", a), (sid_b, "100-16383", b)):
+            lines.append("shard %s %s" % (sid, rng))
+            lines += ["node %s %d 127.0.0.1 %d %d" % (ids[n.port], k + 1, n.port, n.port + 10000)
+                      for k, n in enumerate(sh.nodes)]
+        held = "\n".join(lines) + "\n"
+        for sh in (a, b):
+            for n in sh.nodes:
+                with n.client() as cl:
+                    self.assertEqual(cl.call("CLUSTER", "SETTOPOLOGY", held), b"OK")
+        self.group = sentinel_group([("shard-0", a.nodes[0].port), ("shard-1", b.nodes[0].port),
+                                     ("shard-2", c.nodes[0].port)])
+
+        def grown():
+            tops = [topology_of(n) for sh in self.shards for n in sh.nodes]
+            t = tops[0]
+            return t if t and all(x == t for x in tops) and len(t[1]) == 3 else None
+        self.assertTrue(wait_until(grown, WAIT, 0.1),
+                        "%s\n%s" % ([topology_of(n) for sh in self.shards for n in sh.nodes],
+                                     describe_group(self.group)))
+        epoch, shards = grown()
+        self.assertGreater(epoch, 7)
+        self.assertEqual(shards[0], (sid_a, "0-99", [ids[n.port] for n in a.nodes]))
+        self.assertEqual(shards[1], (sid_b, "100-16383", [ids[n.port] for n in b.nodes]))
+        want_c = hashlib.sha1(",".join(sorted(ids[n.port] for n in c.nodes)).encode()).hexdigest()
+        self.assertEqual((shards[2][0], shards[2][1], sorted(shards[2][2])),
+                         (want_c, "-", sorted(ids[n.port] for n in c.nodes)))
+        for x in self.group.sentinels:
+            self.assertEqual(master_addr(x, "shard-0")[1] in [n.port for n in a.nodes], True)
 
 
 if __name__ == "__main__":
