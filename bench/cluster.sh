@@ -282,21 +282,8 @@ for name in $SYSTEMS; do
 done
 echo
 
-fmt() { printf '%-6s %-5s' "$1" "$2"; shift 2; printf ' %14s' "$@"; printf '\n'; }
-hdr=()
-for name in $SYSTEMS; do hdr+=("$name"); done
-echo "requests per second ($( [ "$MODE" = cluster ] && echo "redis-benchmark --cluster" || echo "client-side split per shard")):"
-fmt test pipe "${hdr[@]}"
-for pipe in $PIPELINES; do
-  for test in ${TESTS//,/ }; do
-    row=()
-    for name in $SYSTEMS; do row+=("${RES["$name|$test|$pipe"]}"); done
-    fmt "$(echo "$test" | tr '[:lower:]' '[:upper:]')" "-P $pipe" "${row[@]}"
-  done
-done
-echo
+print_rates "$( [ "$MODE" = cluster ] && echo "redis-benchmark --cluster" || echo "client-side split per shard")" RES
 
-have() { case " $SYSTEMS " in *" $1 "*) return 0 ;; esac; return 1; }
 summary=""
 if have redraft; then
   echo "ratios (redraft / reference, higher is better):"

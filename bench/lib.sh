@@ -104,6 +104,29 @@ bench_one() {
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 max() { awk -v a="${1:-0}" -v b="$2" 'BEGIN { print (b + 0 > a + 0) ? b : a }'; }
 
+# The systems under comparison ($SYSTEMS) include $1?
+have() { case " $SYSTEMS " in *" $1 "*) return 0 ;; esac; return 1; }
+
+# print_rates TITLE ARRAY: the requests-per-second table of every system in $SYSTEMS for
+# every test in $TESTS and pipeline in $PIPELINES, read from the associative array named
+# ARRAY (keys "system|test|pipeline").
+print_rates() {
+  local -n rates_=$2
+  local hdr=() row=() name test pipe
+  for name in $SYSTEMS; do hdr+=("$name"); done
+  echo "requests per second ($1):"
+  rates_line test pipe "${hdr[@]}"
+  for pipe in $PIPELINES; do
+    for test in ${TESTS//,/ }; do
+      row=()
+      for name in $SYSTEMS; do row+=("${rates_["$name|$test|$pipe"]}"); done
+      rates_line "$(echo "$test" | tr '[:lower:]' '[:upper:]')" "-P $pipe" "${row[@]}"
+    done
+  done
+  echo
+}
+rates_line() { printf '%-6s %-5s' "$1" "$2"; shift 2; printf ' %14s' "$@"; printf '\n'; }
+
 # What a benchmark started, for stop_all (by PID only, never by name): redis-server
 # PIDs in PIDS, scripts/local-cluster data dirs in LC_DIRS (the caller sets LC to the
 # launcher's path).

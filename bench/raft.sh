@@ -194,21 +194,8 @@ for round in $(seq "$ROUNDS"); do
 done
 echo
 
-fmt() { printf '%-6s %-5s' "$1" "$2"; shift 2; printf ' %14s' "$@"; printf '\n'; }
-hdr=()
-for name in $SYSTEMS; do hdr+=("$name"); done
-echo "requests per second (best of $ROUNDS):"
-fmt test pipe "${hdr[@]}"
-for pipe in $PIPELINES; do
-  for test in ${TESTS//,/ }; do
-    row=()
-    for name in $SYSTEMS; do row+=("${BEST["$name|$test|$pipe"]}"); done
-    fmt "$(echo "$test" | tr '[:lower:]' '[:upper:]')" "-P $pipe" "${row[@]}"
-  done
-done
-echo
+print_rates "best of $ROUNDS" BEST
 
-have() { case " $SYSTEMS " in *" $1 "*) return 0 ;; esac; return 1; }
 misses=()
 summary=""
 if have shard; then

@@ -85,14 +85,8 @@ int main(int argc, char **argv)
     server *s = &g_server;
     signal(SIGPIPE, SIG_IGN);
 
-    if (argc >= 2 && (strcmp(argv[1], "-v") == 0 || strcmp(argv[1], "--version") == 0)) {
-        printf("redraft-node v=%s redis_version=%s\n", REDRAFT_VERSION, REDIS_COMPAT_VERSION);
+    if (process_version_or_help(argc, argv, "redraft-node", usage))
         return 0;
-    }
-    if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-        usage();
-        return 0;
-    }
     if (process_init_randomness(s) != 0) {
         fprintf(stderr, "redraft-node: libsodium initialisation failed\n");
         return 1;

@@ -14,6 +14,19 @@
 #include "server.h"
 #include "slot_index.h"
 
+int process_version_or_help(int argc, char **argv, const char *prog, void (*usage)(void))
+{
+    if (argc >= 2 && (strcmp(argv[1], "-v") == 0 || strcmp(argv[1], "--version") == 0)) {
+        printf("%s v=%s redis_version=%s\n", prog, REDRAFT_VERSION, REDIS_COMPAT_VERSION);
+        return 1;
+    }
+    if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+        usage();
+        return 1;
+    }
+    return 0;
+}
+
 uint64_t process_random_u64(void)
 {
     uint64_t v;

@@ -8,6 +8,9 @@
 struct server;
 struct server_config;
 
+/* `-v`/`--version` and `-h`/`--help` as first argument: prints the version line (of
+ * program `prog`) or calls usage, and returns 1 (the process then exits 0); else 0. */
+int process_version_or_help(int argc, char **argv, const char *prog, void (*usage)(void));
 /* libsodium, the hash-table key, the run id and the command-execution seed source.
  * Returns 0, or -1 when libsodium cannot start (the process must exit). */
 int process_init_randomness(struct server *s);

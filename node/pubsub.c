@@ -431,14 +431,23 @@ long long pubsub_shard_channel_count(void) { return by_client ? (long long)dict_
 
 /* ---- commands ------------------------------------------------------------------------ */
 
-static void subscribe_cmd(exec_ctx *c, int kind)
+/* The connection that (un)subscribes, or NULL after an error reply (no connection: the
+ * FSM's apply has none). */
+static client *subscriber_of(exec_ctx *c)
 {
-    client *cl = c->client;
-    if (!cl) {
+    if (!c->client) {
         resp_write_error(c->w, "ERR pub/sub needs a client connection");
-        return;
+        return NULL;
     }
     ensure_init();
+    return c->client;
+}
+
+static void subscribe_cmd(exec_ctx *c, int kind)
+{
+    client *cl = subscriber_of(c);
+    if (!cl)
+        return;
     for (int i = 1; i < c->argc; i++) {
         subscribe_one(cl, kind, c->argv[i].ptr, c->argv[i].len);
         write_confirm(c->w, subscribe_word[kind], c->argv[i].ptr, c->argv[i].len, confirm_count(cl, kind));
@@ -448,12 +457,9 @@ static void subscribe_cmd(exec_ctx *c, int kind)
 
 static void unsubscribe_cmd(exec_ctx *c, int kind)
 {
-    client *cl = c->client;
-    if (!cl) {
-        resp_write_error(c->w, "ERR pub/sub needs a client connection");
+    client *cl = subscriber_of(c);
+    if (!cl)
         return;
-    }
-    ensure_init();
     if (c->argc == 1) {
         unsubscribe_kind(cl, kind, c->w);
     } else {

@@ -1,7 +1,7 @@
 /* monitor: this sentinel's view of every monitored shard (see sentinel.h).
  *
  * Owns one resp_client per storage node (sentinel_instance.link), the per-instance
- * private state below (mon_inst, a side list keyed by the instance pointer) and one
+ * private state below (mon_inst, hung on sentinel_instance.mon) and one
  * timer. Every TICK_MS, for each master and each of its instances:
  *   - link: connect (AUTH with the master's auth-pass, CLIENT SETNAME
  *     sentinel-<myid:8>-cmd), reconnect after a failure with a backoff of 100 ms
@@ -46,8 +46,6 @@
 typedef struct mon_inst {
     sentinel_instance *ri;     /* not owned */
     resp_client *rc;           /* the link we made (== ri->link while it is ours) */
-    char host[SENTINEL_HOST_MAX + 1]; /* ri's address when the entry was made */
-    int port;
     int link_up;               /* ri->link finished its handshake and is not lost */
     int64_t retry_at;          /* when ri->link is NULL: next connect attempt */
     int64_t backoff_ms;
@@ -59,43 +57,21 @@ typedef struct mon_inst {
     char raft_state[16];       /* from INFO raft: leader / follower / candidate / ... */
     int have_info;
     int announced;             /* +slave published */
-    int seen;                  /* visited by the current tick (prune) */
-    struct mon_inst *next;
 } mon_inst;
 
 static struct {
     server *s;
     int started;
     uv_timer_t timer;
-    mon_inst *insts;           /* owned list */
     char client_name[32];
 } M;
 
 /* ---- private state ---------------------------------------------------------------------- */
 
-static void mon_unlink(mon_inst *mi);
-
-/* An entry whose instance registry.c freed without sentinel_monitor_forget (its link
- * closed and NULLed there) must not be taken for a new instance allocated at the same
- * address: the link it made or the address no longer matches. */
-static int mon_stale(const mon_inst *mi)
-{
-    const sentinel_instance *ri = mi->ri;
-    return mi->rc != ri->link || mi->port != ri->port || strcmp(mi->host, ri->host) != 0;
-}
-
+/* ri's private state, NULL until the first tick that sees ri. */
 static mon_inst *mon_find(const sentinel_instance *ri)
 {
-    for (mon_inst *mi = M.insts; mi; mi = mi->next)
-        if (mi->ri == ri) {
-            if (mon_stale(mi)) {
-                mon_unlink(mi);
-                rd_free(mi);
-                return NULL;
-            }
-            return mi;
-        }
-    return NULL;
+    return ri->mon;
 }
 
 static mon_inst *mon_get(sentinel_instance *ri, int64_t now)
@@ -106,11 +82,8 @@ static mon_inst *mon_get(sentinel_instance *ri, int64_t now)
     mi = rd_calloc(1, sizeof *mi);
     mi->ri = ri;
     mi->rc = ri->link; /* NULL for a new instance */
-    snprintf(mi->host, sizeof mi->host, "%s", ri->host);
-    mi->port = ri->port;
     mi->backoff_ms = BACKOFF_MIN_MS;
-    mi->next = M.insts;
-    M.insts = mi;
+    ri->mon = mi;
     /* As Redis's createInstanceLink / createSentinelRedisInstance: a new instance counts
      * as pinged and available now, so one that never answers is sdown after down-after. */
     if (!ri->last_ping_sent_ms)
@@ -122,15 +95,6 @@ static mon_inst *mon_get(sentinel_instance *ri, int64_t now)
     if (!ri->link)
         ri->flags |= SRI_DISCONNECTED;
     return mi;
-}
-
-static void mon_unlink(mon_inst *mi)
-{
-    for (mon_inst **pp = &M.insts; *pp; pp = &(*pp)->next)
-        if (*pp == mi) {
-            *pp = mi->next;
-            return;
-        }
 }
 
 /* ---- the link --------------------------------------------------------------------------- */
@@ -751,8 +715,6 @@ static void tick_cb(uv_timer_t *t)
     if (!M.started)
         return;
     int64_t now = sentinel_now_ms();
-    for (mon_inst *mi = M.insts; mi; mi = mi->next)
-        mi->seen = 0;
     for (int k = 0; k < sentinel_master_count(); k++) {
         sentinel_master *m = sentinel_master_at(k);
         if (!m)
@@ -761,22 +723,9 @@ static void tick_cb(uv_timer_t *t)
             sentinel_instance_get(m, m->seed_host, m->seed_port);
         int fast = leader_unsure(m, now);
         for (int i = 0; i < m->node_count; i++) {
-            mon_inst *mi = mon_get(m->nodes[i], now);
-            mi->seen = 1;
-            instance_step(m, mi, fast, now);
+            instance_step(m, mon_get(m->nodes[i], now), fast, now);
         }
         leader_update(m, now);
-    }
-    /* Entries whose instance registry.c freed without telling us (its link was closed
-     * there): forget them without touching the instance. */
-    for (mon_inst **pp = &M.insts; *pp;) {
-        mon_inst *mi = *pp;
-        if (mi->seen) {
-            pp = &mi->next;
-            continue;
-        }
-        *pp = mi->next;
-        rd_free(mi);
     }
 }
 
@@ -787,7 +736,7 @@ static void forget_instance(sentinel_instance *ri)
     mon_inst *mi = mon_find(ri);
     if (mi) {
         link_drop(mi);
-        mon_unlink(mi);
+        ri->mon = NULL;
         rd_free(mi);
     } else if (ri->link) {
         resp_client *c = ri->link;
@@ -825,20 +774,16 @@ void sentinel_monitor_stop(void)
     M.started = 0;
     uv_timer_stop(&M.timer);
     uv_close((uv_handle_t *)&M.timer, NULL);
-    /* Only instances still in the registry are touched (an entry may outlive its
-     * instance until the next tick's prune). */
     for (int k = 0; k < sentinel_master_count(); k++) {
         sentinel_master *m = sentinel_master_at(k);
         for (int i = 0; m && i < m->node_count; i++) {
-            mon_inst *mi = mon_find(m->nodes[i]);
-            if (mi)
-                link_drop(mi);
+            sentinel_instance *ri = m->nodes[i];
+            if (ri->mon) {
+                link_drop(ri->mon);
+                rd_free(ri->mon);
+                ri->mon = NULL;
+            }
         }
-    }
-    while (M.insts) {
-        mon_inst *mi = M.insts;
-        M.insts = mi->next;
-        rd_free(mi);
     }
 }
 

@@ -21,7 +21,6 @@
  * Modules (sentinel/):
  *   main.c           process start: config, server_start, raft_node_start, sentinel_start
  *   lifecycle.c      sentinel_start/stop, sentinel_myid, sentinel_now_ms (main.c section)
- *   weak_defaults.c  weak no-op stand-ins for modules not linked yet
  *   sentinel_internal.h  what the core files share (global options, formatters)
  *   config.c         the `sentinel ...` directives (sentinel_config), defaults
  *   sentinel_cmds.c  the SENTINEL command and its replies in Redis Sentinel's formats
@@ -97,6 +96,8 @@ typedef struct sentinel_instance {
     int master_link_up;
     int64_t master_link_down_since_ms;
     int pending_commands;         /* replies awaited on the link */
+    struct mon_inst *mon;         /* monitor.c's private state for it (owned there; freed by
+                                     sentinel_monitor_forget, which registry.c calls first) */
 } sentinel_instance;
 
 /* One monitored shard. */

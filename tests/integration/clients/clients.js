@@ -12,6 +12,7 @@
 
 const Redis = require('ioredis');
 const { createClient } = require('redis');
+const { step, withTimeout } = require('./common');
 
 const port = Number(process.argv[2]);
 const host = process.argv[3] || '127.0.0.1';
@@ -21,26 +22,6 @@ if (!port) {
 }
 const prefix = `clients:${process.pid}:`;
 
-// Makes a value JSON-friendly (Buffers as strings, Maps as objects, errors as {error}).
-function plain(v) {
-  if (v instanceof Error) return { error: v.message };
-  if (Buffer.isBuffer(v)) return v.toString('utf8');
-  if (typeof v === 'bigint') return v.toString();
-  if (v instanceof Map) {
-    const o = {};
-    for (const [k, x] of v) o[String(k)] = plain(x);
-    return o;
-  }
-  if (v instanceof Set) return [...v].map(plain);
-  if (Array.isArray(v)) return v.map(plain);
-  if (v && typeof v === 'object') {
-    const o = {};
-    for (const k of Object.keys(v)) o[k] = plain(v[k]);
-    return o;
-  }
-  return v === undefined ? null : v;
-}
-
 // Parses `CLIENT INFO` text (`id=7 addr=... name=x resp=3 lib-name=... lib-ver=...`).
 function parseClientInfo(line) {
   const o = {};
@@ -49,22 +30,6 @@ function parseClientInfo(line) {
     if (i > 0) o[part.slice(0, i)] = part.slice(i + 1);
   }
   return o;
-}
-
-async function step(out, name, fn) {
-  try {
-    out[name] = plain(await fn());
-  } catch (e) {
-    out[name] = { error: e && e.message ? e.message : String(e) };
-  }
-}
-
-function withTimeout(promise, ms, what) {
-  let t;
-  return Promise.race([
-    promise,
-    new Promise((_, rej) => { t = setTimeout(() => rej(new Error(`${what}: timed out after ${ms} ms`)), ms); }),
-  ]).finally(() => clearTimeout(t));
 }
 
 const BIG = 'x'.repeat(100 * 1024);

@@ -25,6 +25,7 @@
 
 const Redis = require('ioredis');
 const { createCluster } = require('redis');
+const { plain, step, withTimeout, sleep } = require('./common');
 const keySlot = require('cluster-key-slot');
 
 const HOST = '127.0.0.1';
@@ -37,42 +38,6 @@ if (!['ops', 'pubsub', 'failover'].includes(mode) || !port) {
 const arg = process.argv[4] ? JSON.parse(process.argv[4]) : null;
 const tag = `${process.pid}`;
 
-// Makes a value JSON-friendly (Buffers as strings, Maps as objects, errors as {error}).
-function plain(v) {
-  if (v instanceof Error) return { error: v.message };
-  if (Buffer.isBuffer(v)) return v.toString('utf8');
-  if (typeof v === 'bigint') return v.toString();
-  if (v instanceof Map) {
-    const o = {};
-    for (const [k, x] of v) o[String(k)] = plain(x);
-    return o;
-  }
-  if (v instanceof Set) return [...v].map(plain);
-  if (Array.isArray(v)) return v.map(plain);
-  if (v && typeof v === 'object') {
-    const o = {};
-    for (const k of Object.keys(v)) o[k] = plain(v[k]);
-    return o;
-  }
-  return v === undefined ? null : v;
-}
-
-async function step(out, name, fn) {
-  try {
-    out[name] = plain(await fn());
-  } catch (e) {
-    out[name] = { error: e && e.message ? e.message : String(e) };
-  }
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function withTimeout(p, ms, what) {
-  let t;
-  return Promise.race([p, new Promise((_, rej) => {
-    t = setTimeout(() => rej(new Error(`${what}: no answer in ${ms} ms`)), ms);
-  })]).finally(() => clearTimeout(t));
-}
 
 function ioCluster(extra) {
   return new Redis.Cluster([{ host: HOST, port }], Object.assign({

@@ -17,6 +17,7 @@
 
 const Redis = require('ioredis');
 const { createSentinel } = require('redis');
+const { step, sleep } = require('./common');
 
 const which = process.argv[2];
 let cfg;
@@ -33,20 +34,10 @@ const host = cfg.host || '127.0.0.1';
 const name = cfg.name || 'mymaster';
 const boundMs = cfg.bound_ms || 20000;
 const prefix = `sentinel:${which}:${process.pid}:`;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const now = () => Number(process.hrtime.bigint() / 1000n) / 1000; // ms, monotonic
 
 function errText(e) {
   return e && e.message ? e.message : String(e);
-}
-
-async function step(out, key, fn) {
-  try {
-    const v = await fn();
-    out[key] = v === undefined ? null : v;
-  } catch (e) {
-    out[key] = { error: errText(e) };
-  }
 }
 
 // One command on a short-lived plain connection to a sentinel (no Sentinel logic).
