@@ -9,11 +9,11 @@
 #include <string.h>
 
 #include "mem.h"
+#include "varint.h"
 
 #define OFF_MAGIC 0
 #define OFF_BYTES 4
 #define OFF_COUNT 8
-#define VARINT_MAX 5 /* a uint32 length in LEB128 */
 
 static uint32_t rd_u32(const unsigned char *p)
 {
@@ -28,51 +28,16 @@ static void wr_u32(unsigned char *p, uint32_t v)
     p[3] = (unsigned char)(v >> 24);
 }
 
-static size_t varint_len(size_t v)
-{
-    size_t n = 1;
-    while (v >= 0x80) {
-        v >>= 7;
-        n++;
-    }
-    return n;
-}
-
-static size_t varint_put(unsigned char *p, size_t v)
-{
-    size_t n = 0;
-    while (v >= 0x80) {
-        p[n++] = (unsigned char)(v | 0x80);
-        v >>= 7;
-    }
-    p[n++] = (unsigned char)v;
-    return n;
-}
-
-/* Decodes a varint at p, not reading past end. Returns its length, 0 if malformed. */
-static size_t varint_get(const unsigned char *p, const unsigned char *end, size_t *v)
-{
-    size_t out = 0;
-    for (size_t i = 0; i < VARINT_MAX && p + i < end; i++) {
-        out |= (size_t)(p[i] & 0x7F) << (7 * i);
-        if (!(p[i] & 0x80)) {
-            *v = out;
-            return i + 1;
-        }
-    }
-    return 0;
-}
-
 /* Size of the whole entry at off (trusted: the packlist is well formed). */
 static size_t entry_size(const packlist *pl, size_t off, size_t *payload_off, size_t *len)
 {
-    size_t l = 0;
-    size_t h = varint_get(pl + off, pl + pl_bytes(pl), &l);
+    uint64_t l = 0;
+    size_t h = varint_get(pl + off, pl_bytes(pl) - off, &l);
     if (payload_off)
         *payload_off = off + h;
     if (len)
-        *len = l;
-    return h + l;
+        *len = (size_t)l;
+    return h + (size_t)l;
 }
 
 packlist *pl_new(void)
@@ -215,11 +180,11 @@ packlist *pl_load(const char *p, size_t len)
     const unsigned char *q = u + PACKLIST_HDR;
     uint32_t seen = 0;
     while (q < end) {
-        size_t l = 0;
-        size_t h = varint_get(q, end, &l);
-        if (h == 0 || h != varint_len(l) || l > (size_t)(end - q) - h)
+        uint64_t l = 0;
+        size_t h = varint_get(q, (size_t)(end - q), &l);
+        if (h == 0 || h != varint_len(l) || l > (uint64_t)(end - q) - h)
             return NULL;
-        q += h + l;
+        q += h + (size_t)l;
         if (++seen > count)
             return NULL;
     }

@@ -17,6 +17,7 @@
 
 #include "hash.h"
 #include "mem.h"
+#include "varint.h"
 
 #define ZSL_TOMB UINT32_MAX
 #define ZSL_SLOTS_MIN 8
@@ -599,30 +600,15 @@ size_t zsl_memory_usage(const zsl *z)
 
 static void put_varint(bytebuf *out, uint64_t v)
 {
-    unsigned char buf[10];
-    size_t n = 0;
-    while (v >= 0x80) {
-        buf[n++] = (unsigned char)(v | 0x80);
-        v >>= 7;
-    }
-    buf[n++] = (unsigned char)v;
-    bytebuf_append(out, buf, n);
+    unsigned char buf[VARINT_MAX_LEN];
+    bytebuf_append(out, buf, varint_put(buf, v));
 }
 
 static int get_varint(const char *p, size_t len, size_t *off, uint64_t *v)
 {
-    uint64_t r = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-        if (*off >= len)
-            return 0;
-        unsigned char b = (unsigned char)p[(*off)++];
-        r |= (uint64_t)(b & 0x7F) << shift;
-        if (!(b & 0x80)) {
-            *v = r;
-            return 1;
-        }
-    }
-    return 0;
+    size_t n = *off <= len ? varint_get(p + *off, len - *off, v) : 0;
+    *off += n;
+    return n != 0;
 }
 
 static void put_u64(bytebuf *out, uint64_t v)
