@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "mem.h"
+#include "varint.h"
 
 /* ---- little-endian helpers ------------------------------------------------------- */
 
@@ -51,27 +52,6 @@ static uint64_t get_u64(const char *p)
     return v;
 }
 
-static void append_u16(bytebuf *b, uint16_t v)
-{
-    char tmp[2];
-    put_u16(tmp, v);
-    bytebuf_append(b, tmp, sizeof tmp);
-}
-
-static void append_u32(bytebuf *b, uint32_t v)
-{
-    char tmp[4];
-    put_u32(tmp, v);
-    bytebuf_append(b, tmp, sizeof tmp);
-}
-
-static void append_u64(bytebuf *b, uint64_t v)
-{
-    char tmp[8];
-    put_u64(tmp, v);
-    bytebuf_append(b, tmp, sizeof tmp);
-}
-
 /* Two's complement conversion without implementation-defined casts. */
 static uint64_t i64_to_u64(int64_t v)
 {
@@ -103,6 +83,7 @@ const char *log_entry_strerror(int err)
     case LOG_ENTRY_EREASON: return "log entry has an unknown delete reason";
     case LOG_ENTRY_EINVAL: return "invalid log entry builder call";
     case LOG_ENTRY_ETOOBIG: return "value too big for the log entry format";
+    case LOG_ENTRY_EVARINT: return "log entry has a malformed or out-of-range varint";
     default: return "unknown error";
     }
 }
@@ -114,28 +95,34 @@ size_t log_entry_padded_len(size_t n)
     return (n + LOG_ENTRY_ALIGN - 1) & ~(size_t)(LOG_ENTRY_ALIGN - 1);
 }
 
-/* Size of the payload prefix before the items. */
-static size_t items_prefix_len(uint8_t type)
-{
-    switch (type) {
-    case LOG_ENTRY_COMMANDS: return 4;  /* u32 count */
-    case LOG_ENTRY_DELETE: return 8;    /* u16 db, u8 reason, u8 reserved, u32 count */
-    default: return 0;
-    }
-}
-
-/* Offset of the u32 count inside the entry. */
-static size_t count_off(uint8_t type)
-{
-    return type == LOG_ENTRY_DELETE ? LOG_ENTRY_HEADER_LEN + 4 : LOG_ENTRY_HEADER_LEN;
-}
-
 static int valid_reason(unsigned r)
 {
     return r == LOG_ENTRY_DEL_EXPIRED || r == LOG_ENTRY_DEL_EVICTED;
 }
 
-/* ---- builder --------------------------------------------------------------------- */
+/* ---- varints (format 2) ---------------------------------------------------------- */
+
+/* Reads the varint at *off, never past end, into *out; only the shortest form of a
+ * value is accepted, so every value has exactly one byte form. ECOUNT: cut by end;
+ * EVARINT: over-long, or more than 64 bits. */
+static int get_varint(const char *p, size_t *off, size_t end, uint64_t *out)
+{
+    size_t avail = end - *off;
+    size_t n = varint_get(p + *off, avail, out);
+    if (n == 0) {
+        /* No final byte before end (and room for one more): truncated. */
+        for (size_t i = 0; i < avail && i < VARINT_MAX_LEN; i++)
+            if (!((unsigned char)p[*off + i] & 0x80))
+                return LOG_ENTRY_EVARINT;
+        return avail < VARINT_MAX_LEN ? LOG_ENTRY_ECOUNT : LOG_ENTRY_EVARINT;
+    }
+    if (n != varint_len(*out))
+        return LOG_ENTRY_EVARINT;
+    *off += n;
+    return LOG_ENTRY_OK;
+}
+
+/* ---- builder (always writes LOG_ENTRY_VERSION) ------------------------------------ */
 
 static void builder_zero(log_entry_builder *b)
 {
@@ -185,21 +172,39 @@ void log_entry_builder_free(log_entry_builder *b)
     b->finished = 0;
 }
 
+/* Bytes before the first item: the header, plus db and reason for DELETE. */
+static size_t items_prefix_len(const log_entry_builder *b)
+{
+    size_t n = LOG_ENTRY_HEADER_LEN;
+    if (b->type == LOG_ENTRY_DELETE)
+        n += varint_len(b->db) + 1;
+    return n;
+}
+
 /* Writes the header placeholder and the payload prefix the first time. */
 static void builder_start(log_entry_builder *b)
 {
     if (b->body_len)
         return;
     bytebuf_clear(&b->buf);
-    char hdr[LOG_ENTRY_HEADER_LEN + 8];
+    char hdr[LOG_ENTRY_HEADER_LEN + VARINT_MAX_LEN + 1];
     memset(hdr, 0, sizeof hdr);
-    size_t n = LOG_ENTRY_HEADER_LEN + items_prefix_len(b->type);
+    size_t n = LOG_ENTRY_HEADER_LEN;
     if (b->type == LOG_ENTRY_DELETE) {
-        put_u16(hdr + LOG_ENTRY_HEADER_LEN, b->db);
-        hdr[LOG_ENTRY_HEADER_LEN + 2] = (char)b->reason;
+        n += varint_put(hdr + n, b->db);
+        hdr[n++] = (char)b->reason;
     }
     bytebuf_append(&b->buf, hdr, n);
     b->body_len = n;
+}
+
+/* Appends one length-prefixed string at w; returns the new end. */
+static char *put_string(char *w, const char *p, size_t len)
+{
+    w += varint_put(w, len);
+    if (len)
+        memcpy(w, p, len);
+    return w + len;
 }
 
 int log_entry_builder_add_command(log_entry_builder *b, uint64_t client_id, uint64_t seq,
@@ -209,30 +214,29 @@ int log_entry_builder_add_command(log_entry_builder *b, uint64_t client_id, uint
         return LOG_ENTRY_EINVAL;
     if (b->count == UINT32_MAX) /* (an int argc always fits the u32 field) */
         return LOG_ENTRY_ETOOBIG;
-    /* Validate and size everything before touching the buffer: nothing is appended on
-     * error. */
-    size_t need = LOG_ENTRY_CMD_FIXED_LEN;
+    /* Validate and bound the size before touching the buffer: nothing is appended on
+     * error, and one reservation covers the whole command. */
+    size_t need = 5 * VARINT_MAX_LEN;
     for (int i = 0; i < argc; i++) {
         if (argv[i].len > LOG_ENTRY_MAX_LEN32 || (argv[i].len && !argv[i].ptr))
             return argv[i].len > LOG_ENTRY_MAX_LEN32 ? LOG_ENTRY_ETOOBIG : LOG_ENTRY_EINVAL;
-        if (argv[i].len > SIZE_MAX - 4 - need)
+        if (argv[i].len > SIZE_MAX - VARINT_MAX_LEN - need)
             return LOG_ENTRY_ETOOBIG;
-        need += 4 + argv[i].len;
+        need += VARINT_MAX_LEN + argv[i].len;
     }
     builder_start(b);
     if (need > SIZE_MAX - b->buf.len)
         return LOG_ENTRY_ETOOBIG;
     bytebuf_reserve(&b->buf, need);
-    append_u64(&b->buf, client_id);
-    append_u64(&b->buf, seq);
-    append_u16(&b->buf, db);
-    append_u16(&b->buf, 0);
-    append_u32(&b->buf, flags);
-    append_u32(&b->buf, (uint32_t)argc);
-    for (int i = 0; i < argc; i++) {
-        append_u32(&b->buf, (uint32_t)argv[i].len);
-        bytebuf_append(&b->buf, argv[i].ptr, argv[i].len);
-    }
+    char *w = b->buf.data + b->buf.len;
+    w += varint_put(w, client_id);
+    w += varint_put(w, seq);
+    w += varint_put(w, db);
+    w += varint_put(w, flags);
+    w += varint_put(w, (uint64_t)argc);
+    for (int i = 0; i < argc; i++)
+        w = put_string(w, argv[i].ptr, argv[i].len);
+    b->buf.len = (size_t)(w - b->buf.data);
     b->count++;
     b->body_len = b->buf.len;
     return LOG_ENTRY_OK;
@@ -245,11 +249,11 @@ int log_entry_builder_add_key(log_entry_builder *b, const char *key, size_t len)
     if (b->count == UINT32_MAX || len > LOG_ENTRY_MAX_LEN32)
         return LOG_ENTRY_ETOOBIG;
     builder_start(b);
-    if (len > SIZE_MAX - 4 - b->buf.len)
+    if (len > SIZE_MAX - VARINT_MAX_LEN - b->buf.len)
         return LOG_ENTRY_ETOOBIG;
-    bytebuf_reserve(&b->buf, 4 + len);
-    append_u32(&b->buf, (uint32_t)len);
-    bytebuf_append(&b->buf, key, len);
+    bytebuf_reserve(&b->buf, VARINT_MAX_LEN + len);
+    char *w = put_string(b->buf.data + b->buf.len, key, len);
+    b->buf.len = (size_t)(w - b->buf.data);
     b->count++;
     b->body_len = b->buf.len;
     return LOG_ENTRY_OK;
@@ -262,17 +266,16 @@ uint32_t log_entry_builder_count(const log_entry_builder *b)
 
 size_t log_entry_builder_size(const log_entry_builder *b)
 {
-    size_t body = b->body_len ? b->body_len : LOG_ENTRY_HEADER_LEN + items_prefix_len(b->type);
-    return log_entry_padded_len(body);
+    return log_entry_padded_len(b->body_len ? b->body_len : items_prefix_len(b));
 }
 
-static void write_header(char *p, uint8_t type, uint64_t length, int64_t time_ms,
-                         uint64_t seed)
+static void write_header(char *p, uint8_t type, uint32_t count, uint64_t length,
+                         int64_t time_ms, uint64_t seed)
 {
     put_u16(p, LOG_ENTRY_MAGIC);
     p[2] = (char)LOG_ENTRY_VERSION;
     p[3] = (char)type;
-    put_u32(p + 4, 0);
+    put_u32(p + 4, count);
     put_u64(p + 8, length);
     put_u64(p + 16, i64_to_u64(time_ms));
     put_u64(p + 24, seed);
@@ -289,9 +292,7 @@ int log_entry_builder_finish(log_entry_builder *b, int64_t time_ms, uint64_t see
     if (padded == 0)
         return LOG_ENTRY_ETOOBIG;
     b->buf.len = b->body_len; /* drop the padding of an earlier finish */
-    write_header(b->buf.data, b->type, (uint64_t)b->body_len, time_ms, seed);
-    if (b->type != LOG_ENTRY_BARRIER)
-        put_u32(b->buf.data + count_off(b->type), b->count);
+    write_header(b->buf.data, b->type, b->count, (uint64_t)b->body_len, time_ms, seed);
     static const char zeros[LOG_ENTRY_ALIGN];
     bytebuf_append(&b->buf, zeros, padded - b->body_len);
     b->finished = 1;
@@ -303,87 +304,180 @@ int log_entry_builder_finish(log_entry_builder *b, int64_t time_ms, uint64_t see
 void log_entry_encode_barrier(bytebuf *out, int64_t time_ms, uint64_t seed)
 {
     char hdr[LOG_ENTRY_HEADER_LEN];
-    write_header(hdr, LOG_ENTRY_BARRIER, LOG_ENTRY_HEADER_LEN, time_ms, seed);
+    write_header(hdr, LOG_ENTRY_BARRIER, 0, LOG_ENTRY_HEADER_LEN, time_ms, seed);
     bytebuf_append(out, hdr, sizeof hdr); /* 32 bytes: already a multiple of 8 */
+}
+
+/* ---- reading items (both versions) ------------------------------------------------ *
+ * The decoder validates with these, and the iterator reads with the same ones (and so
+ * still fails cleanly on an entry that was never validated). */
+
+/* The fixed part of a version 1 command: u64 client_id, u64 seq, u16 db, u16 reserved,
+ * u32 flags, u32 argc. */
+#define V1_CMD_FIXED_LEN 28u
+
+/* Fewest bytes one command / one string can take: bounds absurd counts up front. */
+static size_t min_cmd_len(uint8_t version)
+{
+    return version == 1 ? V1_CMD_FIXED_LEN : 6;
+}
+
+static size_t min_string_len(uint8_t version)
+{
+    return version == 1 ? 4 : 1;
+}
+
+/* One length prefix at *off. */
+static int read_len(uint8_t version, const char *p, size_t *off, size_t end, uint32_t *n)
+{
+    if (version == 1) {
+        if (end - *off < 4)
+            return LOG_ENTRY_ECOUNT;
+        *n = get_u32(p + *off);
+        *off += 4;
+        return LOG_ENTRY_OK;
+    }
+    uint64_t v;
+    int rc = get_varint(p, off, end, &v);
+    if (rc != LOG_ENTRY_OK)
+        return rc;
+    if (v > LOG_ENTRY_MAX_LEN32)
+        return LOG_ENTRY_EVARINT;
+    *n = (uint32_t)v;
+    return LOG_ENTRY_OK;
+}
+
+/* One length-prefixed string at *off, lying entirely before end. */
+static int read_string(uint8_t version, const char *p, size_t *off, size_t end, rd_arg *out)
+{
+    uint32_t n;
+    int rc = read_len(version, p, off, end, &n);
+    if (rc != LOG_ENTRY_OK)
+        return rc;
+    if ((uint64_t)n > (uint64_t)(end - *off))
+        return LOG_ENTRY_ECOUNT;
+    if (out) {
+        out->ptr = p + *off;
+        out->len = n;
+    }
+    *off += n;
+    return LOG_ENTRY_OK;
+}
+
+/* The part of a command before its arguments. argc is checked to be 1..INT32_MAX (it
+ * reaches the FSM as an int). */
+static int read_cmd_head(uint8_t version, const char *p, size_t *off, size_t end,
+                         log_entry_cmd *cmd)
+{
+    uint64_t argc;
+    if (version == 1) {
+        if (end - *off < V1_CMD_FIXED_LEN)
+            return LOG_ENTRY_ECOUNT;
+        const char *h = p + *off;
+        if (get_u16(h + 18) != 0)
+            return LOG_ENTRY_ERESERVED;
+        cmd->client_id = get_u64(h);
+        cmd->seq = get_u64(h + 8);
+        cmd->db = get_u16(h + 16);
+        cmd->flags = get_u32(h + 20);
+        argc = get_u32(h + 24);
+        *off += V1_CMD_FIXED_LEN;
+    } else {
+        uint64_t db, flags;
+        int rc;
+        if ((rc = get_varint(p, off, end, &cmd->client_id)) != LOG_ENTRY_OK ||
+            (rc = get_varint(p, off, end, &cmd->seq)) != LOG_ENTRY_OK ||
+            (rc = get_varint(p, off, end, &db)) != LOG_ENTRY_OK ||
+            (rc = get_varint(p, off, end, &flags)) != LOG_ENTRY_OK ||
+            (rc = get_varint(p, off, end, &argc)) != LOG_ENTRY_OK)
+            return rc;
+        if (db > UINT16_MAX || flags > UINT32_MAX)
+            return LOG_ENTRY_EVARINT;
+        cmd->db = (uint16_t)db;
+        cmd->flags = (uint32_t)flags;
+    }
+    if (argc == 0 || argc > INT32_MAX)
+        return LOG_ENTRY_ECOUNT;
+    cmd->argc = (int)argc;
+    return LOG_ENTRY_OK;
 }
 
 /* ---- decoder --------------------------------------------------------------------- */
 
-/* Walks `count` length-prefixed byte strings starting at *off, none past end. */
-static int check_strings(const char *p, size_t *off, size_t end, uint64_t count)
-{
-    /* Each string needs at least its 4-byte length: reject absurd counts before looping. */
-    if (count > (end - *off) / 4)
-        return LOG_ENTRY_ECOUNT;
-    size_t o = *off;
-    for (uint64_t i = 0; i < count; i++) {
-        if (end - o < 4)
-            return LOG_ENTRY_ECOUNT;
-        uint32_t n = get_u32(p + o);
-        o += 4;
-        if ((uint64_t)n > (uint64_t)(end - o))
-            return LOG_ENTRY_ECOUNT;
-        o += n;
-    }
-    *off = o;
-    return LOG_ENTRY_OK;
-}
-
-static int decode_commands(log_entry *e, const char *p, size_t end)
+static int decode_commands(log_entry *e, uint8_t version, const char *p, size_t end,
+                           uint64_t count)
 {
     size_t off = LOG_ENTRY_HEADER_LEN;
-    if (end - off < 4)
-        return LOG_ENTRY_ECOUNT;
-    uint32_t count = get_u32(p + off);
-    off += 4;
-    if (count > (end - off) / LOG_ENTRY_CMD_FIXED_LEN)
+    if (version == 1) {
+        if (end - off < 4)
+            return LOG_ENTRY_ECOUNT;
+        count = get_u32(p + off);
+        off += 4;
+    }
+    if (count > (end - off) / min_cmd_len(version))
         return LOG_ENTRY_ECOUNT;
     e->items_off = off;
     uint32_t max_argc = 0;
-    for (uint32_t i = 0; i < count; i++) {
-        if (end - off < LOG_ENTRY_CMD_FIXED_LEN)
-            return LOG_ENTRY_ECOUNT;
-        if (get_u16(p + off + 18) != 0)
-            return LOG_ENTRY_ERESERVED;
-        uint32_t argc = get_u32(p + off + 24);
-        off += LOG_ENTRY_CMD_FIXED_LEN;
-        if (argc == 0 || argc > INT32_MAX) /* argc reaches the FSM as an int */
-            return LOG_ENTRY_ECOUNT;
-        int rc = check_strings(p, &off, end, argc);
+    for (uint64_t i = 0; i < count; i++) {
+        log_entry_cmd cmd;
+        int rc = read_cmd_head(version, p, &off, end, &cmd);
         if (rc != LOG_ENTRY_OK)
             return rc;
-        if (argc > max_argc)
-            max_argc = argc;
+        if ((uint64_t)cmd.argc > (end - off) / min_string_len(version))
+            return LOG_ENTRY_ECOUNT;
+        for (int a = 0; a < cmd.argc; a++)
+            if ((rc = read_string(version, p, &off, end, NULL)) != LOG_ENTRY_OK)
+                return rc;
+        if ((uint32_t)cmd.argc > max_argc)
+            max_argc = (uint32_t)cmd.argc;
     }
     if (off != end)
         return LOG_ENTRY_ETRAILING;
-    e->count = count;
+    e->count = (uint32_t)count;
     e->max_argc = max_argc;
     return LOG_ENTRY_OK;
 }
 
-static int decode_delete(log_entry *e, const char *p, size_t end)
+static int decode_delete(log_entry *e, uint8_t version, const char *p, size_t end,
+                         uint64_t count)
 {
     size_t off = LOG_ENTRY_HEADER_LEN;
-    if (end - off < 8)
-        return LOG_ENTRY_ECOUNT;
-    uint16_t db = get_u16(p + off);
-    uint8_t reason = (uint8_t)p[off + 2];
-    if (p[off + 3] != 0)
-        return LOG_ENTRY_ERESERVED;
+    uint64_t db;
+    uint8_t reason;
+    if (version == 1) {
+        if (end - off < 8)
+            return LOG_ENTRY_ECOUNT;
+        db = get_u16(p + off);
+        reason = (uint8_t)p[off + 2];
+        if (p[off + 3] != 0)
+            return LOG_ENTRY_ERESERVED;
+        count = get_u32(p + off + 4);
+        off += 8;
+    } else {
+        int rc = get_varint(p, &off, end, &db);
+        if (rc != LOG_ENTRY_OK)
+            return rc;
+        if (db > UINT16_MAX)
+            return LOG_ENTRY_EVARINT;
+        if (off >= end)
+            return LOG_ENTRY_ECOUNT;
+        reason = (uint8_t)p[off++];
+    }
     if (!valid_reason(reason))
         return LOG_ENTRY_EREASON;
-    uint32_t count = get_u32(p + off + 4);
-    off += 8;
+    if (count > (end - off) / min_string_len(version))
+        return LOG_ENTRY_ECOUNT;
     e->items_off = off;
-    int rc = check_strings(p, &off, end, count);
-    if (rc != LOG_ENTRY_OK)
-        return rc;
+    for (uint64_t i = 0; i < count; i++) {
+        int rc = read_string(version, p, &off, end, NULL);
+        if (rc != LOG_ENTRY_OK)
+            return rc;
+    }
     if (off != end)
         return LOG_ENTRY_ETRAILING;
-    e->db = db;
+    e->db = (uint16_t)db;
     e->reason = reason;
-    e->count = count;
+    e->count = (uint32_t)count;
     return LOG_ENTRY_OK;
 }
 
@@ -396,12 +490,14 @@ int log_entry_decode(log_entry *e, const void *buf, size_t buflen)
     if (get_u16(p) != LOG_ENTRY_MAGIC)
         return LOG_ENTRY_EMAGIC;
     uint8_t version = (uint8_t)p[2];
-    if (version != LOG_ENTRY_VERSION)
+    if (version != LOG_ENTRY_VERSION_1 && version != LOG_ENTRY_VERSION)
         return LOG_ENTRY_EVERSION;
     uint8_t type = (uint8_t)p[3];
     if (type != LOG_ENTRY_COMMANDS && type != LOG_ENTRY_BARRIER && type != LOG_ENTRY_DELETE)
         return LOG_ENTRY_ETYPE;
-    if (get_u32(p + 4) != 0)
+    /* Version 1: reserved, always 0. Version 2: the item count (0 for a BARRIER). */
+    uint32_t hdr_count = get_u32(p + 4);
+    if (hdr_count != 0 && (version == LOG_ENTRY_VERSION_1 || type == LOG_ENTRY_BARRIER))
         return LOG_ENTRY_ERESERVED;
     uint64_t length = get_u64(p + 8);
     if (length < LOG_ENTRY_HEADER_LEN)
@@ -419,9 +515,9 @@ int log_entry_decode(log_entry *e, const void *buf, size_t buflen)
     log_entry tmp;
     memset(&tmp, 0, sizeof tmp);
     if (type == LOG_ENTRY_COMMANDS)
-        rc = decode_commands(&tmp, p, len);
+        rc = decode_commands(&tmp, version, p, len, hdr_count);
     else if (type == LOG_ENTRY_DELETE)
-        rc = decode_delete(&tmp, p, len);
+        rc = decode_delete(&tmp, version, p, len, hdr_count);
     else if (len != LOG_ENTRY_HEADER_LEN)
         rc = LOG_ENTRY_ETRAILING; /* BARRIER has no payload */
     if (rc != LOG_ENTRY_OK)
@@ -465,7 +561,7 @@ void log_entry_iter_free(log_entry_iter *it)
     it->left = 0;
 }
 
-/* The checks below repeat decode's so that a misused iterator (an entry that was not
+/* The readers repeat decode's checks, so a misused iterator (an entry that was not
  * validated, or was modified) fails instead of reading out of bounds. */
 int log_entry_iter_next(log_entry_iter *it, log_entry_cmd *cmd)
 {
@@ -474,40 +570,25 @@ int log_entry_iter_next(log_entry_iter *it, log_entry_cmd *cmd)
         return LOG_ENTRY_EINVAL;
     if (it->left == 0)
         return 0;
-    const char *p = e->base;
     size_t end = e->len, off = it->off;
-    if (off > end || end - off < LOG_ENTRY_CMD_FIXED_LEN)
+    if (off > end)
         return LOG_ENTRY_ECOUNT;
-    uint64_t client_id = get_u64(p + off);
-    uint64_t seq = get_u64(p + off + 8);
-    uint16_t db = get_u16(p + off + 16);
-    uint32_t flags = get_u32(p + off + 20);
-    uint32_t argc = get_u32(p + off + 24);
-    off += LOG_ENTRY_CMD_FIXED_LEN;
-    if (argc == 0 || argc > e->max_argc || argc > INT32_MAX)
+    log_entry_cmd c;
+    int rc = read_cmd_head(e->version, e->base, &off, end, &c);
+    if (rc != LOG_ENTRY_OK)
+        return rc;
+    if ((uint32_t)c.argc > e->max_argc)
         return LOG_ENTRY_ECOUNT;
     rd_arg *argv = it->heap_argv ? it->heap_argv : it->inline_argv;
-    if (!it->heap_argv && argc > LOG_ENTRY_ITER_INLINE_ARGV)
+    if (!it->heap_argv && c.argc > LOG_ENTRY_ITER_INLINE_ARGV)
         return LOG_ENTRY_ECOUNT;
-    for (uint32_t i = 0; i < argc; i++) {
-        if (end - off < 4)
-            return LOG_ENTRY_ECOUNT;
-        uint32_t n = get_u32(p + off);
-        off += 4;
-        if ((uint64_t)n > (uint64_t)(end - off))
-            return LOG_ENTRY_ECOUNT;
-        argv[i].ptr = p + off;
-        argv[i].len = n;
-        off += n;
-    }
+    for (int i = 0; i < c.argc; i++)
+        if ((rc = read_string(e->version, e->base, &off, end, &argv[i])) != LOG_ENTRY_OK)
+            return rc;
     it->off = off;
     it->left--;
-    cmd->client_id = client_id;
-    cmd->seq = seq;
-    cmd->db = db;
-    cmd->flags = flags;
-    cmd->argc = (int)argc;
-    cmd->argv = argv;
+    c.argv = argv;
+    *cmd = c;
     return 1;
 }
 
@@ -518,16 +599,13 @@ int log_entry_iter_next_key(log_entry_iter *it, rd_arg *key)
         return LOG_ENTRY_EINVAL;
     if (it->left == 0)
         return 0;
-    size_t end = e->len, off = it->off;
-    if (off > end || end - off < 4)
+    size_t off = it->off;
+    if (off > e->len)
         return LOG_ENTRY_ECOUNT;
-    uint32_t n = get_u32(e->base + off);
-    off += 4;
-    if ((uint64_t)n > (uint64_t)(end - off))
-        return LOG_ENTRY_ECOUNT;
-    key->ptr = e->base + off;
-    key->len = n;
-    it->off = off + n;
+    int rc = read_string(e->version, e->base, &off, e->len, key);
+    if (rc != LOG_ENTRY_OK)
+        return rc;
+    it->off = off;
     it->left--;
     return 1;
 }

@@ -7,40 +7,51 @@
  * (the entry's time is "now", its seed seeds the PRNG). See shared/DESIGN.md, "The log
  * entry and determinism", and shared/notes/raft.md, "Entries, buffers and ownership".
  *
- * Wire format (version 1). All integers are fixed-width little-endian, read and written
- * byte by byte (any alignment, any host byte order). Fixed width rather than varints:
- * decoding is a handful of loads, every bound check is one subtraction, and the few bytes
- * saved per command are noise next to the fsync each entry costs.
+ * Wire format, version 2 (written). Header integers are fixed-width little-endian, read
+ * and written byte by byte (any alignment, any host byte order); payload integers are
+ * unsigned LEB128 varints (7 bits per byte, low group first), shortest form only. A SET
+ * from redis-benchmark takes 32 bytes instead of version 1's 62: every entry byte is
+ * copied, checksummed, written and sent by raft on every member, so its size is
+ * per-write CPU (measured: raft_apply's copy and CRC were ~15% of a leader's CPU).
  *
  *   header, 32 bytes
  *     off  0  u16  magic        LOG_ENTRY_MAGIC ("RD" in memory order)
- *     off  2  u8   version      LOG_ENTRY_VERSION
+ *     off  2  u8   version      LOG_ENTRY_VERSION (2)
  *     off  3  u8   type         log_entry_type
- *     off  4  u32  reserved     0
+ *     off  4  u32  count        COMMANDS: commands; DELETE: keys; BARRIER: 0
  *     off  8  u64  length       bytes of header + payload, WITHOUT the padding
  *     off 16  i64  time_ms      leader time in ms: the entry's "now"
  *     off 24  u64  seed         seeds the apply-time PRNG
- *   payload
- *     COMMANDS  u32 count, then count times:
- *                 u64 client_id   node-local client id (reply routing on the leader)
- *                 u64 seq         per-client request sequence (ordering check)
- *                 u16 db          database index
- *                 u16 reserved    0
- *                 u32 flags       LOG_ENTRY_CMD_* (MULTI/EXEC later); 0 for now
- *                 u32 argc        >= 1
- *                 argc times: u32 len, len bytes
+ *   payload (v = varint)
+ *     COMMANDS  count times:
+ *                 v client_id   node-local client id (diagnostics; replies are routed
+ *                               by the leader's own round, not by this field)
+ *                 v seq         per-client request sequence (diagnostics)
+ *                 v db          database index (<= 65535)
+ *                 v flags       REPL_CMD_* bits (<= UINT32_MAX)
+ *                 v argc        1 .. INT32_MAX
+ *                 argc times: v len (<= UINT32_MAX), len bytes
  *     BARRIER   empty (a new leader's no-op, or a linearizable-read round)
- *     DELETE    u16 db, u8 reason (log_entry_delete_reason), u8 reserved 0, u32 count,
- *               then count times: u32 len, len bytes (the keys)
+ *     DELETE    v db, u8 reason (log_entry_delete_reason), then count times: v len, bytes
  *   padding     zero bytes up to the next multiple of 8 (raft 0.22 rejects entries
  *               whose length is not a multiple of 8 and then crashes): the buffer handed
  *               to raft is exactly round_up(length, 8) bytes.
  *
- * The decoder accepts only this canonical form: right magic and version, a known type,
- * recorded length <= buffer, buffer length == round_up(length, 8), zero padding, zero
- * reserved fields, counts consistent with the remaining bytes, argc >= 1, no byte left
- * over after the last item. Hence decode followed by re-encode gives back the same
- * bytes, and a corrupt entry is refused as a whole before anything is applied.
+ * Version 1 (read only: logs written before version 2 must still apply) differs in the
+ * header's off 4 (u32 reserved, 0) and in a fixed-width payload:
+ *     COMMANDS  u32 count, then count times: u64 client_id, u64 seq, u16 db,
+ *               u16 reserved 0, u32 flags, u32 argc, then argc times: u32 len, bytes
+ *     DELETE    u16 db, u8 reason, u8 reserved 0, u32 count, then count times: u32 len,
+ *               bytes
+ * A member of an older build cannot read version 2: upgrade all members of a shard
+ * before letting a new leader write (no mixed-version shards).
+ *
+ * The decoder accepts only this canonical form: right magic and a known version, a known
+ * type, recorded length <= buffer, buffer length == round_up(length, 8), zero padding,
+ * zero reserved fields, shortest varints within their field's range, counts consistent
+ * with the remaining bytes, argc >= 1, no byte left over after the last item. Hence
+ * decoding a version 2 entry and re-encoding it gives back the same bytes, and a corrupt
+ * entry is refused as a whole before anything is applied.
  * There is no checksum: raft's segments carry their own CRC.
  *
  * Types MEMBERSHIP, TOPOLOGY and SLOT are reserved numbers for later issues; until
@@ -61,11 +72,10 @@
 #include "resp_parser.h" /* rd_arg */
 
 #define LOG_ENTRY_MAGIC 0x4452u /* bytes 'R','D' */
-#define LOG_ENTRY_VERSION 1u
+#define LOG_ENTRY_VERSION 2u   /* what the builder writes */
+#define LOG_ENTRY_VERSION_1 1u /* still decoded */
 #define LOG_ENTRY_HEADER_LEN 32u
 #define LOG_ENTRY_ALIGN 8u
-/* Fixed part of one command in a COMMANDS payload (before its args). */
-#define LOG_ENTRY_CMD_FIXED_LEN 28u
 /* Largest argument / key / count the format can carry (u32 fields). */
 #define LOG_ENTRY_MAX_LEN32 UINT32_MAX
 
@@ -102,6 +112,7 @@ enum {
     LOG_ENTRY_EREASON = -10,   /* unknown DELETE reason */
     LOG_ENTRY_EINVAL = -11,    /* builder misuse (wrong type, argc < 1, NULL argv) */
     LOG_ENTRY_ETOOBIG = -12,   /* builder: a length or count does not fit the format */
+    LOG_ENTRY_EVARINT = -13,   /* a varint is over-long, past 64 bits, or too big for its field */
 };
 
 /* A short constant text for an error code ("ok" for 0, "unknown error" otherwise). */
@@ -166,7 +177,7 @@ void log_entry_encode_barrier(bytebuf *out, int64_t time_ms, uint64_t seed);
 typedef struct log_entry {
     const char *base;     /* the caller's buffer */
     size_t len;           /* recorded length (without padding) */
-    uint8_t version;
+    uint8_t version;      /* LOG_ENTRY_VERSION_1 or LOG_ENTRY_VERSION */
     uint8_t type;         /* log_entry_type */
     int64_t time_ms;
     uint64_t seed;

@@ -6,8 +6,10 @@
  *     entry, the iterator never fails half-way, count matches) and re-encoded from the
  *     decoded values, which must reproduce the input byte for byte (the format is
  *     canonical);
- *  2. the same with magic, version, reserved field and length forced right (so that
- *     random payloads get past the header checks), same checks;
+ *  2. the same with magic, version (1 or 2), length and version 1's reserved field
+ *     forced right (so that random payloads get past the header checks), same checks;
+ *     an accepted version 1 entry must re-encode as a version 2 entry with the same
+ *     content;
  *  3. as a recipe: type, db/reason, then commands/keys whose argc and lengths come
  *     from the input bytes. The built entry must decode and yield exactly what was
  *     added; then one byte chosen by the recipe is corrupted and a cut applied, and the
@@ -86,8 +88,22 @@ static void walk(const log_entry *e, const char *buf, size_t len, int reencode)
         const char *d;
         size_t dl;
         CHECK(log_entry_builder_finish(&b, e->time_ms, e->seed, &d, &dl) == LOG_ENTRY_OK);
-        CHECK(dl == len);
-        CHECK(memcmp(d, buf, len) == 0);
+        if (e->version == LOG_ENTRY_VERSION) {
+            CHECK(dl == len);
+            CHECK(memcmp(d, buf, len) == 0);
+        } else {
+            /* A version 1 entry re-encodes as version 2 with the same content, and that
+             * one is canonical in turn. */
+            char *copy = rd_malloc(dl);
+            memcpy(copy, d, dl);
+            log_entry e2;
+            CHECK(log_entry_decode(&e2, copy, dl) == LOG_ENTRY_OK);
+            CHECK(e2.version == LOG_ENTRY_VERSION && e2.type == e->type && e2.count == e->count &&
+                  e2.time_ms == e->time_ms && e2.seed == e->seed && e2.db == e->db &&
+                  e2.reason == e->reason && e2.max_argc == e->max_argc);
+            walk(&e2, copy, dl, 1);
+            rd_free(copy);
+        }
     }
     log_entry_builder_free(&b);
 }
@@ -221,8 +237,9 @@ static void from_recipe(const uint8_t *data, size_t size)
 }
 
 /* Raw bytes rarely carry a right header and exact length by chance: this path forces
- * magic, version, reserved field and length (= input size, zero-padded) and keeps the
- * type and payload, so random payloads reach the payload validation. */
+ * magic, version, length (= input size, zero-padded) and, for version 1, the reserved
+ * field, and keeps the type and payload (and version 2's count), so random payloads
+ * reach the payload validation of both versions. */
 static void decode_fixed_up(const uint8_t *data, size_t size)
 {
     if (size < LOG_ENTRY_HEADER_LEN)
@@ -232,8 +249,12 @@ static void decode_fixed_up(const uint8_t *data, size_t size)
     memcpy(p, data, size);
     p[0] = 'R';
     p[1] = 'D';
-    p[2] = LOG_ENTRY_VERSION;
-    memset(p + 4, 0, 4);
+    if (data[2] & 1) {
+        p[2] = LOG_ENTRY_VERSION_1;
+        memset(p + 4, 0, 4);
+    } else {
+        p[2] = LOG_ENTRY_VERSION;
+    }
     for (int i = 0; i < 8; i++)
         p[8 + i] = (uint8_t)(((uint64_t)size >> (8 * i)) & 0xff);
     decode_raw(p, plen, 1);

@@ -143,7 +143,7 @@ Test(log_entry, barrier_round_trip_and_exact_bytes)
                                           &data, &len),
                  LOG_ENTRY_OK);
     static const unsigned char want[32] = {
-        'R', 'D', 1, 2, 0, 0, 0, 0,                           /* magic, version, type */
+        'R', 'D', 2, 2, 0, 0, 0, 0,                           /* magic, version, type, count */
         32, 0, 0, 0, 0, 0, 0, 0,                              /* length */
         0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01,       /* time_ms */
         0x18, 0x17, 0x16, 0x15, 0x14, 0x13, 0x12, 0x11,       /* seed */
@@ -175,24 +175,149 @@ Test(log_entry, commands_exact_bytes)
     log_entry_builder b;
     log_entry_builder_init(&b, LOG_ENTRY_COMMANDS);
     add_cmd(&b, 1, 2, 5, 0, "PING", NULL);
+    add_cmd(&b, 300, 0, 0, 0x80000000u, "GET", "k", NULL);
     const char *data;
     size_t len;
     cr_assert_eq(log_entry_builder_finish(&b, 0, 0, &data, &len), LOG_ENTRY_OK);
-    /* 32 header + 4 count + 28 fixed + 4 len + 4 "PING" = 72, already aligned */
-    static const unsigned char want[72] = {
-        'R', 'D', 1, 1, 0, 0, 0, 0, 72, 0, 0, 0, 0, 0, 0, 0,
+    /* 32 header + (5 varints + 1 + 4) + (2+1+1+5+1 varints + 1+3 + 1+1) = 58, padded 64 */
+    static const unsigned char want[64] = {
+        'R', 'D', 2, 1, 2, 0, 0, 0, 58, 0, 0, 0, 0, 0, 0, 0, /* ..., count 2, length */
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        1, 2, 5, 0, 1,                      /* client id, seq, db, flags, argc */
+        4, 'P', 'I', 'N', 'G',
+        0xac, 0x02, 0, 0, 0x80, 0x80, 0x80, 0x80, 0x08, 2, /* 300, 0, 0, 2^31, 2 */
+        3, 'G', 'E', 'T', 1, 'k',
+        0, 0, 0, 0, 0, 0,                   /* padding */
+    };
+    cr_assert_eq(len, 64);
+    cr_assert(memcmp(data, want, 64) == 0);
+    log_entry_builder_free(&b);
+}
+
+/* Builds a version 2 entry by hand around payload: header (count, length), padding. */
+static size_t hand_v2(unsigned char *out, uint8_t type, uint32_t count,
+                      const unsigned char *payload, size_t n)
+{
+    memset(out, 0, 32 + n + 8);
+    out[0] = 'R';
+    out[1] = 'D';
+    out[2] = 2;
+    out[3] = type;
+    for (int i = 0; i < 4; i++)
+        out[4 + i] = (unsigned char)((count >> (8 * i)) & 0xff);
+    out[8] = (unsigned char)(32 + n);
+    memcpy(out + 32, payload, n);
+    return log_entry_padded_len(32 + n);
+}
+
+Test(log_entry, varints_are_canonical_and_in_range)
+{
+    unsigned char buf[128];
+    log_entry e;
+    size_t len;
+    /* client id 2^64-1 (ten bytes), then db 65535, flags 2^32-1: accepted */
+    static const unsigned char max_ok[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01,
+                                           0, 0xff, 0xff, 0x03, 0xff, 0xff, 0xff, 0xff, 0x0f, 1, 1, 'x'};
+    len = hand_v2(buf, LOG_ENTRY_COMMANDS, 1, max_ok, sizeof max_ok);
+    cr_assert_eq(log_entry_decode(&e, buf, len), LOG_ENTRY_OK);
+    log_entry_iter it;
+    log_entry_iter_init(&it, &e);
+    log_entry_cmd c;
+    cr_assert_eq(log_entry_iter_next(&it, &c), 1);
+    cr_assert_eq(c.client_id, UINT64_MAX);
+    cr_assert_eq(c.db, 65535);
+    cr_assert_eq(c.flags, UINT32_MAX);
+    cr_assert(c.argc == 1 && arg_is(&c.argv[0], "x"));
+    log_entry_iter_free(&it);
+
+    struct { unsigned char p[24]; size_t n; int want; const char *what; } bad[] = {
+        {{0x81, 0x00, 0, 0, 0, 1, 1, 'x'}, 8, LOG_ENTRY_EVARINT, "over-long client id"},
+        {{0, 0, 0x80, 0x80, 0x04, 0, 1, 1, 'x'}, 9, LOG_ENTRY_EVARINT, "db 65536"},
+        {{0, 0, 0, 0x80, 0x80, 0x80, 0x80, 0x10, 1, 1, 'x'}, 11, LOG_ENTRY_EVARINT, "flags 2^32"},
+        {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 1, 1, 'x'}, 16,
+         LOG_ENTRY_EVARINT, "client id past 64 bits"},
+        {{0, 0, 0, 0, 0x80, 0x80, 0x80, 0x80, 0x08}, 9, LOG_ENTRY_ECOUNT, "argc 2^31"},
+        {{0, 0, 0, 0, 1, 0x80, 0x80, 0x80, 0x80, 0x10}, 10, LOG_ENTRY_EVARINT, "arg length 2^32"},
+        {{0, 0, 0, 0, 1, 0x80}, 6, LOG_ENTRY_ECOUNT, "varint cut by the end"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        len = hand_v2(buf, LOG_ENTRY_COMMANDS, 1, bad[i].p, bad[i].n);
+        cr_assert_eq(log_entry_decode(&e, buf, len), bad[i].want, "%s", bad[i].what);
+    }
+    /* DELETE: db past 16 bits, and an over-long key length */
+    static const unsigned char del_db[] = {0x80, 0x80, 0x04, 1, 1, 'k'};
+    len = hand_v2(buf, LOG_ENTRY_DELETE, 1, del_db, sizeof del_db);
+    cr_assert_eq(log_entry_decode(&e, buf, len), LOG_ENTRY_EVARINT);
+    static const unsigned char del_len[] = {0, 1, 0x81, 0x00, 'k'};
+    len = hand_v2(buf, LOG_ENTRY_DELETE, 1, del_len, sizeof del_len);
+    cr_assert_eq(log_entry_decode(&e, buf, len), LOG_ENTRY_EVARINT);
+}
+
+/* Logs written by the version 1 builder must still apply after an upgrade. */
+Test(log_entry, version1_entries_still_decode)
+{
+    static const unsigned char v1cmd[72] = {
+        'R', 'D', 1, 1, 0, 0, 0, 0, 72, 0, 0, 0, 0, 0, 0, 0,
+        9, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0,
         1, 0, 0, 0,                         /* count */
         1, 0, 0, 0, 0, 0, 0, 0,             /* client id */
         2, 0, 0, 0, 0, 0, 0, 0,             /* seq */
         5, 0, 0, 0,                         /* db, reserved */
-        0, 0, 0, 0,                         /* flags */
+        3, 0, 0, 0,                         /* flags */
         1, 0, 0, 0,                         /* argc */
         4, 0, 0, 0, 'P', 'I', 'N', 'G',
     };
-    cr_assert_eq(len, 72);
-    cr_assert(memcmp(data, want, 72) == 0);
-    log_entry_builder_free(&b);
+    unsigned char p[72];
+    memcpy(p, v1cmd, sizeof p);
+    log_entry e;
+    cr_assert_eq(log_entry_decode(&e, p, sizeof p), LOG_ENTRY_OK);
+    cr_assert_eq(e.version, LOG_ENTRY_VERSION_1);
+    cr_assert_eq(e.time_ms, 9);
+    cr_assert_eq(e.seed, 7);
+    cr_assert_eq(e.count, 1);
+    log_entry_iter it;
+    log_entry_iter_init(&it, &e);
+    log_entry_cmd c;
+    cr_assert_eq(log_entry_iter_next(&it, &c), 1);
+    cr_assert(c.client_id == 1 && c.seq == 2 && c.db == 5 && c.flags == 3 && c.argc == 1);
+    cr_assert(arg_is(&c.argv[0], "PING"));
+    assert_inside(&e, &c.argv[0]);
+    cr_assert_eq(log_entry_iter_next(&it, &c), 0);
+    log_entry_iter_free(&it);
+
+    p[4] = 1; /* version 1: reserved */
+    cr_assert_eq(log_entry_decode(&e, p, sizeof p), LOG_ENTRY_ERESERVED);
+    memcpy(p, v1cmd, sizeof p);
+    p[36 + 18] = 1; /* command reserved field */
+    cr_assert_eq(log_entry_decode(&e, p, sizeof p), LOG_ENTRY_ERESERVED);
+    memcpy(p, v1cmd, sizeof p);
+    p[36 + 24] = 0; /* argc 0 */
+    cr_assert_eq(log_entry_decode(&e, p, sizeof p), LOG_ENTRY_ECOUNT);
+    memcpy(p, v1cmd, sizeof p);
+    p[32] = 2; /* one command too many */
+    cr_assert_eq(log_entry_decode(&e, p, sizeof p), LOG_ENTRY_ECOUNT);
+    memcpy(p, v1cmd, sizeof p);
+    p[36 + 28] = 5; /* arg length past the end */
+    cr_assert_eq(log_entry_decode(&e, p, sizeof p), LOG_ENTRY_ECOUNT);
+
+    static const unsigned char v1del[48] = {
+        'R', 'D', 1, 3, 0, 0, 0, 0, 45, 0, 0, 0, 0, 0, 0, 0,
+        1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0,
+        7, 0, 2, 0, 1, 0, 0, 0,             /* db 7, evicted, reserved, count 1 */
+        1, 0, 0, 0, 'k', 0, 0, 0,           /* key "k", padding */
+    };
+    unsigned char d[48];
+    memcpy(d, v1del, sizeof d);
+    cr_assert_eq(log_entry_decode(&e, d, sizeof d), LOG_ENTRY_OK);
+    cr_assert(e.type == LOG_ENTRY_DELETE && e.db == 7 && e.reason == LOG_ENTRY_DEL_EVICTED);
+    log_entry_iter_init(&it, &e);
+    rd_arg key;
+    cr_assert_eq(log_entry_iter_next_key(&it, &key), 1);
+    cr_assert(arg_is(&key, "k"));
+    cr_assert_eq(log_entry_iter_next_key(&it, &key), 0);
+    log_entry_iter_free(&it);
+    d[35] = 1; /* delete reserved byte */
+    cr_assert_eq(log_entry_decode(&e, d, sizeof d), LOG_ENTRY_ERESERVED);
 }
 
 Test(log_entry, delete_round_trip)
@@ -253,13 +378,13 @@ Test(log_entry, empty_batch)
     log_entry_builder b;
     log_entry_builder_init(&b, LOG_ENTRY_COMMANDS);
     cr_assert_eq(log_entry_builder_count(&b), 0);
-    cr_assert_eq(log_entry_builder_size(&b), 40); /* 36 rounded up */
+    cr_assert_eq(log_entry_builder_size(&b), 32); /* the header alone: count 0 */
     size_t len;
     char *buf = finish_copy(&b, 5, 6, &len);
-    cr_assert_eq(len, 40);
+    cr_assert_eq(len, 32);
     log_entry e;
     cr_assert_eq(log_entry_decode(&e, buf, len), LOG_ENTRY_OK);
-    cr_assert_eq(e.len, 36);
+    cr_assert_eq(e.len, 32);
     cr_assert_eq(e.count, 0);
     log_entry_iter it;
     log_entry_iter_init(&it, &e);
@@ -612,24 +737,23 @@ Test(log_entry, decode_errors_are_specific)
     } while (0)
     MUTATE((void)0, LOG_ENTRY_OK);
     MUTATE(p[0] = 'X', LOG_ENTRY_EMAGIC);
-    MUTATE(p[2] = 2, LOG_ENTRY_EVERSION);
+    MUTATE(p[2] = 3, LOG_ENTRY_EVERSION);
     MUTATE(p[2] = 0, LOG_ENTRY_EVERSION);
+    MUTATE(p[2] = 1, LOG_ENTRY_ERESERVED);         /* read as version 1: count is reserved */
     MUTATE(p[3] = 0, LOG_ENTRY_ETYPE);
     MUTATE(p[3] = LOG_ENTRY_MEMBERSHIP, LOG_ENTRY_ETYPE);
     MUTATE(p[3] = LOG_ENTRY_SLOT, LOG_ENTRY_ETYPE);
     MUTATE(p[3] = (char)0xff, LOG_ENTRY_ETYPE);
-    MUTATE(p[5] = 1, LOG_ENTRY_ERESERVED);
+    MUTATE(p[3] = LOG_ENTRY_BARRIER, LOG_ENTRY_ERESERVED); /* a barrier counts nothing */
     MUTATE(p[8] = 31, LOG_ENTRY_ELENGTH);          /* length < header */
     MUTATE(p[15] = 1, LOG_ENTRY_ETRUNCATED);       /* length > buffer */
-    MUTATE(p[3] = LOG_ENTRY_BARRIER, LOG_ENTRY_ETRAILING);
-    MUTATE(p[3] = LOG_ENTRY_DELETE, LOG_ENTRY_EREASON); /* payload read as DELETE */
-    MUTATE(p[32] = 4, LOG_ENTRY_ECOUNT);           /* one command too many */
-    MUTATE(p[32] = 2, LOG_ENTRY_ETRAILING);        /* one command too few */
-    MUTATE(p[35] = 0x7f, LOG_ENTRY_ECOUNT);        /* absurd count */
-    MUTATE(p[36 + 18] = 1, LOG_ENTRY_ERESERVED);   /* command reserved field */
-    MUTATE(p[36 + 24] = 0, LOG_ENTRY_ECOUNT);      /* argc 0 */
-    MUTATE(p[36 + 27] = (char)0x80, LOG_ENTRY_ECOUNT); /* argc > INT32_MAX */
-    MUTATE(p[36 + 28 + 3] = 0x10, LOG_ENTRY_ECOUNT);   /* arg length past the end */
+    MUTATE(p[4] = 4, LOG_ENTRY_ECOUNT);            /* one command too many */
+    MUTATE(p[4] = 2, LOG_ENTRY_ETRAILING);         /* one command too few */
+    MUTATE(p[7] = 0x7f, LOG_ENTRY_ECOUNT);         /* absurd count */
+    /* first command at 32: client id, seq, db, flags, argc; then 3 "SET" 3 "key" 5 "value" */
+    MUTATE((p[32] = (char)0x81, p[33] = 0), LOG_ENTRY_EVARINT); /* over-long varint */
+    MUTATE(p[36] = 0, LOG_ENTRY_ECOUNT);           /* argc 0 */
+    MUTATE(p[45] = 0x10, LOG_ENTRY_ECOUNT);        /* arg length past the end */
 #undef MUTATE
     cr_assert_eq(log_entry_decode(&e, NULL, 0), LOG_ENTRY_ETRUNCATED);
     cr_assert_eq(log_entry_decode(&e, good.data, 31), LOG_ENTRY_ETRUNCATED);
@@ -643,18 +767,19 @@ Test(log_entry, decode_errors_are_specific)
     log_entry_builder_finish(&b, 1, 1, &d, &dl);
     char *q = rd_malloc(dl);
     memcpy(q, d, dl);
-    q[34] = 3;
+    /* header, then db 1 at 32, reason at 33, key length at 34, "k" at 35 */
+    q[33] = 3;
     cr_assert_eq(log_entry_decode(&e, q, dl), LOG_ENTRY_EREASON);
     memcpy(q, d, dl);
-    q[35] = 1;
-    cr_assert_eq(log_entry_decode(&e, q, dl), LOG_ENTRY_ERESERVED);
+    q[4] = 2;
+    cr_assert_eq(log_entry_decode(&e, q, dl), LOG_ENTRY_ECOUNT);
     memcpy(q, d, dl);
-    q[36] = 2;
+    q[34] = 2;
     cr_assert_eq(log_entry_decode(&e, q, dl), LOG_ENTRY_ECOUNT);
     rd_free(q);
     log_entry_builder_free(&b);
 
-    for (int err = 0; err >= -12; err--)
+    for (int err = 0; err >= -13; err--)
         cr_assert_str_neq(log_entry_strerror(err), "unknown error");
     cr_assert_str_eq(log_entry_strerror(-99), "unknown error");
     rd_free(p);
