@@ -99,6 +99,87 @@ static int rtransport_stream_ready(rtransport *t, struct uv_stream_s *stream)
     return 0;
 }
 
+/* ---- read shim ------------------------------------------------------------------- *
+ *
+ * raft_uv reads an inbound stream with uv_read_start(stream, alloc, read) where alloc
+ * returns exactly the rest of the part it waits for (preamble, header, payload) and
+ * read advances through it; its read callback ignores the buffer argument and keeps
+ * its own window. After raft_uv has started reading a new stream, the wrapper restarts
+ * it with its own pair: libuv reads into one 64 KiB buffer, and the shim hands raft
+ * the bytes through raft's own alloc/read pair, as many parts (and messages) as the
+ * read returned. Errors and EOF go to raft's read callback unchanged.
+ *
+ * One loop thread and synchronous callbacks: the buffer is only used between libuv's
+ * alloc and read callbacks of one stream, so one buffer serves every stream. raft_uv
+ * uses the same two static functions for every inbound stream; they are recorded from
+ * the first stream, and a stream started with a different pair is left alone. */
+
+#define READ_SHIM_BUF (64 * 1024)
+
+static struct {
+    uv_alloc_cb raft_alloc;
+    uv_read_cb raft_read;
+    char buf[READ_SHIM_BUF];
+} read_shim;
+
+static void read_shim_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
+{
+    (void)handle;
+    (void)suggested;
+    *buf = uv_buf_init(read_shim.buf, sizeof read_shim.buf);
+}
+
+static void read_shim_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
+{
+    (void)buf;
+    if (nread == 0)
+        return; /* EAGAIN: nothing read, and raft was never asked for a buffer */
+    if (nread < 0) {
+        uv_buf_t none = uv_buf_init(NULL, 0); /* raft's read callback ignores it */
+        read_shim.raft_read(stream, nread, &none);
+        return;
+    }
+    const char *src = read_shim.buf;
+    size_t left = (size_t)nread;
+    /* raft closes the stream (and must not be called again) on a bad message, or when
+     * the whole raft instance closes from inside its receive callback. */
+    while (left > 0 && !uv_is_closing((uv_handle_t *)stream)) {
+        uv_buf_t part = uv_buf_init(NULL, 0);
+        read_shim.raft_alloc((uv_handle_t *)stream, left, &part);
+        if (part.base == NULL || part.len == 0) {
+            /* raft could not allocate the part: the failure it expects from libuv */
+            read_shim.raft_read(stream, UV_ENOBUFS, &part);
+            return;
+        }
+        size_t n = left < part.len ? left : part.len;
+        memcpy(part.base, src, n);
+        read_shim.raft_read(stream, (ssize_t)n, &part);
+        src += n;
+        left -= n;
+    }
+}
+
+/* Called right after raft_uv took an inbound stream (and started reading it). */
+static void read_shim_attach(rtransport *t, struct uv_stream_s *stream)
+{
+    if (uv_is_closing((uv_handle_t *)stream) || !uv_is_readable(stream) ||
+        stream->alloc_cb == NULL || stream->read_cb == NULL)
+        return;
+    if (read_shim.raft_alloc == NULL) {
+        read_shim.raft_alloc = stream->alloc_cb;
+        read_shim.raft_read = stream->read_cb;
+    }
+    if (stream->alloc_cb != read_shim.raft_alloc || stream->read_cb != read_shim.raft_read)
+        return;
+    uv_read_stop(stream);
+    if (uv_read_start(stream, read_shim_alloc, read_shim_read) != 0) {
+        /* Cannot happen on a readable, open stream; give raft its own reads back. */
+        uv_read_start(stream, read_shim.raft_alloc, read_shim.raft_read);
+        return;
+    }
+    t->stats.reads_coalesced++;
+}
+
 static void rtransport_inner_accept_cb(struct raft_uv_transport *inner, raft_id id,
                                        const char *address, struct uv_stream_s *stream)
 {
@@ -115,6 +196,7 @@ static void rtransport_inner_accept_cb(struct raft_uv_transport *inner, raft_id 
     }
     t->stats.accepted++;
     t->accept_cb(&t->base, id, address, stream); /* deliver: raft_uv owns it now */
+    read_shim_attach(t, stream);
 }
 
 static void rtransport_inner_connect_cb(struct raft_uv_connect *inner_req,

@@ -8,6 +8,12 @@
  * .c file); the cluster-secret authentication handshake (DESIGN.md "Security") is
  * meant to run at that same point later. It is not implemented here.
  *
+ * It also coalesces raft's reads on inbound streams: raft_uv asks libuv for exactly
+ * the next part of a message (a 16-byte preamble, then the header, then the payload),
+ * so every message cost three or four read() calls, each expensive on a virtual
+ * machine. The wrapper reads up to 64 KiB at a time and feeds raft's own callbacks the
+ * sizes they ask for (one copy; see read_shim in the .c file).
+ *
  * Ownership: the caller owns the `rtransport` struct (embed it next to its raft_io)
  * and must keep it at a fixed address from rtransport_init until rtransport_fini.
  * raft_uv owns `base.data` (it stores its own pointer there); the wrapper keeps its
@@ -51,6 +57,7 @@ typedef struct rtransport_stats {
     uint64_t connect_failed;  /* outbound attempts that failed or were cancelled */
     uint64_t nodelay_set;     /* uv_tcp_nodelay(stream, 1) succeeded */
     uint64_t nodelay_failed;  /* it failed (stream handed over anyway, see .c) */
+    uint64_t reads_coalesced; /* inbound streams whose reads go through the shim */
 } rtransport_stats;
 
 typedef struct rtransport {
