@@ -557,7 +557,7 @@ static void run_cluster(unsigned n_up)
     for (int i = 0; i < N_NODES; i++)
         rm_rf(c->nodes[i].dir);
 
-    uint64_t conn = 0, acc = 0, nd = 0, ndf = 0, cf = 0;
+    uint64_t conn = 0, acc = 0, nd = 0, ndf = 0, cf = 0, coalesced = 0;
     for (int i = 0; i < N_NODES; i++) {
         rtransport_stats *s = &c->nodes[i].tr.stats;
         conn += s->connected;
@@ -565,6 +565,7 @@ static void run_cluster(unsigned n_up)
         nd += s->nodelay_set;
         ndf += s->nodelay_failed;
         cf += s->connect_failed;
+        coalesced += s->reads_coalesced;
     }
     cr_log_info("%u of %d nodes up: leader %llu after %llu ms; 200 entries on all "
                 "running nodes %llu ms later; leader changes %u; apply failures %u; "
@@ -595,6 +596,9 @@ static void run_cluster(unsigned n_up)
     cr_expect_gt(acc, 0);
     cr_expect_eq(ndf, 0);
     cr_expect_eq(nd, conn + acc, "every handed-over stream got NODELAY");
+    /* The entries above arrived through the read shim, byte for byte (applied, in
+     * order, no format error). */
+    cr_expect_eq(coalesced, acc, "every accepted stream reads through the shim");
     cr_expect_gt(c->streams_seen, 0u);
     cr_expect_eq(c->streams_nodelay, c->streams_seen, "getsockopt TCP_NODELAY");
     if (n_up < N_NODES)
