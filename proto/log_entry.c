@@ -107,6 +107,10 @@ static int valid_reason(unsigned r)
  * EVARINT: over-long, or more than 64 bits. */
 static int get_varint(const char *p, size_t *off, size_t end, uint64_t *out)
 {
+    if (*off < end && !((unsigned char)p[*off] & 0x80)) {
+        *out = (unsigned char)p[(*off)++]; /* one byte: most fields, always canonical */
+        return LOG_ENTRY_OK;
+    }
     size_t avail = end - *off;
     size_t n = varint_get(p + *off, avail, out);
     if (n == 0) {
