@@ -25,46 +25,21 @@ stop_pid() {
   wait "$pid" 2>/dev/null || true
 }
 
+# The port pickers are the integration harness's own (tests/integration/harness.py,
+# standard library only), so benchmarks and tests choose ports the same way.
+HARNESS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../tests/integration" && pwd)
+
 # free_port [TAKEN...]: a loopback port that is free now, whose +10000 bus port is free
 # too, and that is not one of TAKEN.
 free_port() {
-  python3 - "$@" <<'PYEOF'
-import socket, sys
-taken = {int(p) for p in sys.argv[1:]}
-for _ in range(200):
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
-    if port in taken or port + 10000 > 65535:
-        continue
-    try:
-        b = socket.socket(); b.bind(("127.0.0.1", port + 10000)); b.close()
-    except OSError:
-        continue
-    print(port); break
-else:
-    sys.exit("no free port")
-PYEOF
+  python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import harness
+print(harness.free_port(avoid={int(p) for p in sys.argv[2:]}))' "$HARNESS_DIR" "$@"
 }
 
 # free_port_range N: a base port B such that B..B+N-1 and their +10000 bus ports are free.
 free_port_range() {
-  python3 - "$1" <<'PYEOF'
-import random, socket, sys
-n = int(sys.argv[1])
-def free(p):
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", p)); return True
-    except OSError:
-        return False
-    finally:
-        s.close()
-for _ in range(500):
-    b = random.randrange(20000, 55535 - n)
-    if all(free(b + i) and free(b + i + 10000) for i in range(n)):
-        print(b); break
-else:
-    sys.exit("no free port range")
-PYEOF
+  python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import harness
+print(harness.free_port_range(int(sys.argv[2])))' "$HARNESS_DIR" "$1"
 }
 
 cli() { local port=$1; shift; timeout 60 redis-cli -h 127.0.0.1 -p "$port" "$@"; }

@@ -110,13 +110,7 @@ int main(int argc, char **argv)
     }
     process_init_databases(s);
 
-    server_log(LL_NOTICE, "oO0OoO0OoO0Oo redraft is starting oO0OoO0OoO0Oo");
-    server_log(LL_NOTICE, "redraft version=%s (redis %s), pid=%d, just started", REDRAFT_VERSION,
-               REDIS_COMPAT_VERSION, (int)getpid());
-    if (s->cfg.config_file)
-        server_log(LL_NOTICE, "Configuration loaded from %s", s->cfg.config_file);
-    else
-        server_log(LL_NOTICE, "No config file specified, using the default config.");
+    process_log_banner(s, "redraft", LL_NOTICE);
 
     if (process_enter_dir(s->cfg.dir) != 0) {
         server_free(s);

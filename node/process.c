@@ -99,6 +99,17 @@ int process_enter_dir(const char *dir)
     return 0;
 }
 
+void process_log_banner(const server *s, const char *prog, int level)
+{
+    server_log(level, "oO0OoO0OoO0Oo redraft is starting oO0OoO0OoO0Oo");
+    server_log(level, "%s version=%s (redis %s), pid=%d, just started", prog, REDRAFT_VERSION,
+               REDIS_COMPAT_VERSION, (int)getpid());
+    if (s->cfg.config_file)
+        server_log(level, "Configuration loaded from %s", s->cfg.config_file);
+    else
+        server_log(level, "No config file specified, using the default config.");
+}
+
 void process_init_databases(server *s)
 {
     if (s->cfg.databases < 1 || s->cfg.databases > SERVER_DBNUM_MAX) {

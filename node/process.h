@@ -23,6 +23,9 @@ int process_enter_dir(const char *dir);
 /* The databases (the `databases` range clamped) and the clocks a fresh process starts
  * with. */
 void process_init_databases(struct server *s);
+/* The start-up lines Redis logs (banner, version of program `prog`, where the config
+ * came from), at `level`. */
+void process_log_banner(const struct server *s, const char *prog, int level);
 /* `pidfile`, if set; a failure is logged, not fatal (as Redis). */
 void process_write_pidfile(const struct server_config *cfg);
 

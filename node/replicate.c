@@ -565,15 +565,15 @@ int replicate_fsm_apply(struct raft_fsm *fsm, const struct raft_buffer *buf, voi
     server *s = R.srv;
     log_entry e;
     int rc = log_entry_decode(&e, buf->base, buf->len);
-    if (rc == LOG_ENTRY_EVERSION && buf->len > 2 &&
-        ((const unsigned char *)buf->base)[2] > LOG_ENTRY_VERSION) {
+    unsigned version = rc == LOG_ENTRY_EVERSION ? log_entry_peek_version(buf->base, buf->len) : 0;
+    if (version > LOG_ENTRY_VERSION) {
         /* Written by a newer build (a shard upgraded node by node). Skipping it would
          * leave this member's data behind the others' for good: stop instead. The entry
          * stays in the log and applies once this node runs the newer build. */
         server_log(LL_WARNING,
                    "Raft entry in log format %u, newer than this build reads (up to %u): "
                    "upgrade redraft on this node. Exiting.",
-                   ((const unsigned char *)buf->base)[2], LOG_ENTRY_VERSION);
+                   version, LOG_ENTRY_VERSION);
         _exit(1);
     }
     if (rc != LOG_ENTRY_OK) {

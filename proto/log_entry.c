@@ -485,6 +485,14 @@ static int decode_delete(log_entry *e, uint8_t version, const char *p, size_t en
     return LOG_ENTRY_OK;
 }
 
+unsigned log_entry_peek_version(const void *buf, size_t buflen)
+{
+    const char *p = buf;
+    if (!p || buflen < LOG_ENTRY_HEADER_LEN || get_u16(p) != LOG_ENTRY_MAGIC)
+        return 0;
+    return (unsigned char)p[2];
+}
+
 int log_entry_decode(log_entry *e, const void *buf, size_t buflen)
 {
     memset(e, 0, sizeof *e);

@@ -188,6 +188,11 @@ typedef struct log_entry {
     size_t items_off;     /* offset of the first command / key */
 } log_entry;
 
+/* The format version byte of the entry in buf, or 0 when buf is not a redraft entry
+ * (too short, wrong magic). Lets the FSM tell an entry from a newer build (decode says
+ * LOG_ENTRY_EVERSION) from an older or broken one. */
+unsigned log_entry_peek_version(const void *buf, size_t buflen);
+
 /* Validates buf[0..buflen) completely (see the format above) and fills *e. Returns
  * LOG_ENTRY_OK or a negative error; on error *e is zeroed. Never reads outside
  * buf[0..buflen) and never allocates. */

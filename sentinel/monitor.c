@@ -206,16 +206,24 @@ static int reply_starts(const resp_reply *r, const char *prefix)
     return r->str && r->len >= n && strncmp(r->str, prefix, n) == 0;
 }
 
+/* A reply on the instance's current link: else (no reply because the link was lost or
+ * closed, or an old link's) it is freed and ignored; as Redis, the outstanding request
+ * then stays counted. */
+static int reply_is_current(const mon_inst *mi, resp_client *c, resp_reply *reply)
+{
+    if (mi->ri->link == c && reply)
+        return 1;
+    resp_reply_free(reply);
+    return 0;
+}
+
 static void ping_cb(resp_client *c, resp_reply *reply, const char *err, void *privdata)
 {
     (void)err;
     mon_inst *mi = privdata;
     sentinel_instance *ri = mi->ri;
-    if (ri->link != c || !reply) {
-        /* No reply (link lost or closed): as Redis, the outstanding ping stays counted. */
-        resp_reply_free(reply);
+    if (!reply_is_current(mi, c, reply))
         return;
-    }
     int64_t now = sentinel_now_ms();
     mi->ping_inflight = 0;
     ri->pending_commands = (int)resp_client_pending(c);
@@ -493,10 +501,8 @@ static void info_cb(resp_client *c, resp_reply *reply, const char *err, void *pr
     (void)err;
     mon_inst *mi = privdata;
     sentinel_instance *ri = mi->ri;
-    if (ri->link != c || !reply) {
-        resp_reply_free(reply);
+    if (!reply_is_current(mi, c, reply))
         return;
-    }
     mi->info_inflight = 0;
     ri->pending_commands = (int)resp_client_pending(c);
     if (resp_reply_is_error(reply) || !reply->str ||

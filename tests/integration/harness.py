@@ -22,14 +22,15 @@ SANITIZE = os.environ.get("REDRAFT_SANITIZE", "0") in ("1", "ON", "TRUE", "true"
 REDIS_CLI = shutil.which("redis-cli")
 
 
-def free_port():
-    """A loopback TCP port that is free now (and whose +10000 bus port is free too)."""
+def free_port(avoid=()):
+    """A loopback TCP port that is free now (and whose +10000 bus port is free too), not
+    one of avoid."""
     for _ in range(200):
         s = socket.socket()
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
         s.close()
-        if port + 10000 > 65535:
+        if port in avoid or port + 10000 > 65535:
             continue
         try:
             b = socket.socket()
@@ -459,14 +460,7 @@ class ShardNode(Node):
             return None
         if not isinstance(r, (bytes, str)):
             return None
-        if isinstance(r, bytes):
-            r = r.decode(errors="replace")
-        d = {}
-        for line in r.splitlines():
-            if ":" in line and not line.startswith("#"):
-                k, v = line.split(":", 1)
-                d[k] = v.strip()
-        return d
+        return info_dict(r)
 
     def role(self):
         i = self.replication()

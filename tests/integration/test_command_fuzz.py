@@ -45,18 +45,26 @@ def random_arg(rng, keys):
 class CommandFuzzTest(harness.NodeTestCase):
 
     def test_random_commands_never_crash(self):
+        arity = self.command_arities()
+        names = sorted(n for n in arity if n not in SKIP)
+        self.assertGreater(len(names), 50)
+        self.fuzz_both_protocols(names, arity, SEED)
+
+    def command_arities(self):
+        """{"name" or "name|sub": arity} for everything COMMAND lists."""
         arity = {}
         for entry in self.c.call("COMMAND"):
             subs = entry[9] if len(entry) > 9 else []
             for e in (subs or [entry]):
                 arity[e[0].decode()] = e[1]
-        names = sorted(n for n in arity if n not in SKIP)
-        self.assertGreater(len(names), 50)
+        return arity
+
+    def fuzz_both_protocols(self, names, arity, seed, seed_keys=True):
         for proto in (2, 3):
             with self.subTest(resp=proto), self.node.client() as conn:
                 if proto == 3:
                     conn.call("HELLO", "3")
-                self.fuzz(conn, names, arity, random.Random(SEED + proto))
+                self.fuzz(conn, names, arity, random.Random(seed + proto), seed_keys)
 
     def fuzz(self, conn, names, arity, rng, seed_keys=True):
         keys = [b"k", b"key", b"key2", b"n", b"s"]
@@ -79,7 +87,7 @@ class CommandFuzzTest(harness.NodeTestCase):
                 batch = []
                 # Seed the keyspace with values of several shapes between batches.
                 if seed_keys:
-                        conn.pipeline([("SET", "k", "10"), ("SET", "s", "hello"),
+                    conn.pipeline([("SET", "k", "10"), ("SET", "s", "hello"),
                                    ("SET", "n", "3.5", "PX", "50"), ("SELECT", "0")])
         self.assertEqual(conn.call("PING"), b"PONG")
         with self.node.client() as other:
@@ -124,18 +132,10 @@ class SentinelCommandFuzzTest(CommandFuzzTest):
         self.assertTrue(self.sentinel.alive(), "the sentinel died")
 
     def test_random_commands_never_crash(self):
-        arity = {}
-        for entry in self.c.call("COMMAND"):
-            subs = entry[9] if len(entry) > 9 else []
-            for e in (subs or [entry]):
-                arity[e[0].decode()] = e[1]
+        arity = self.command_arities()
         names = sorted(n for n in arity if n not in SENTINEL_SKIP)
         self.assertIn("sentinel|masters", names)
-        for proto in (2, 3):
-            with self.subTest(resp=proto), self.node.client() as conn:
-                if proto == 3:
-                    conn.call("HELLO", "3")
-                self.fuzz(conn, names, arity, random.Random(SEED + 10 + proto), seed_keys=False)
+        self.fuzz_both_protocols(names, arity, SEED + 10, seed_keys=False)
 
 
 if __name__ == "__main__":

@@ -881,3 +881,17 @@ Test(log_entry, deterministic_bytes)
     log_entry_builder_free(&b1);
     log_entry_builder_free(&b2);
 }
+
+Test(log_entry, peek_version)
+{
+    unsigned char p[32] = {'R', 'D', 2, 2, 0, 0, 0, 0, 32};
+    cr_assert_eq(log_entry_peek_version(p, sizeof p), 2);
+    p[2] = 9; /* a newer build's entry: decode refuses it, peek still names it */
+    log_entry e;
+    cr_assert_eq(log_entry_decode(&e, p, sizeof p), LOG_ENTRY_EVERSION);
+    cr_assert_eq(log_entry_peek_version(p, sizeof p), 9);
+    cr_assert_eq(log_entry_peek_version(p, 31), 0);
+    cr_assert_eq(log_entry_peek_version(NULL, 32), 0);
+    p[0] = 'X';
+    cr_assert_eq(log_entry_peek_version(p, sizeof p), 0);
+}
