@@ -42,10 +42,23 @@ def free_port(avoid=()):
     raise RuntimeError("no free port")
 
 
+def ephemeral_port_low():
+    """The first port the kernel hands out as a connection's local port."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port_range(n, avoid=()):
     """A base port B such that B..B+n-1 and their +10000 bus ports are free now (and none
-    of them is in avoid)."""
+    of them is in avoid). The range lies below the kernel's ephemeral ports when there is
+    room: a cluster restarted on the same ports (scripts/local-cluster start on an old
+    dir) must not find one taken meanwhile as the local port of some other connection."""
     avoid = set(avoid)
+    top = ephemeral_port_low() - 10000 - n
+    top = top if top - 20000 >= 1000 else 55535 - n
 
     def free(p):
         s = socket.socket()
@@ -57,7 +70,7 @@ def free_port_range(n, avoid=()):
         finally:
             s.close()
     for _ in range(500):
-        b = random.randrange(20000, 55535 - n)
+        b = random.randrange(20000, top)
         if all(free(b + i) and free(b + i + 10000) and b + i not in avoid and b + i + 10000 not in avoid
                for i in range(n)):
             return b
